@@ -1,0 +1,1 @@
+"""CloudEvents conformance suite for cesdk."""

@@ -1,0 +1,79 @@
+"""The one exception tree of cesdk.
+
+Every error the library raises on purpose derives from :class:`CESDKError`, and
+mixes in the builtin it refines so that ``except ValueError`` keeps working::
+
+    CESDKError (Exception)
+    ├── InvalidEventError (ValueError)        .errors: {attribute: reason}
+    │   └── InvalidMessageError (+ DecodeError): the bytes parse, the event they carry is invalid
+    ├── DecodeError (ValueError)              bytes/headers that are not a valid CloudEvent
+    │   └── InvalidMessageError
+    ├── EncodeError (ValueError)              an event that this format/binding cannot carry
+    └── MissingDependencyError (ImportError)  an optional extra is not installed
+
+``InvalidMessageError`` is both a ``DecodeError`` and an ``InvalidEventError``: a
+decoder's caller can catch ``DecodeError`` alone and still read ``.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "CESDKError",
+    "DecodeError",
+    "EncodeError",
+    "InvalidEventError",
+    "InvalidMessageError",
+    "MissingDependencyError",
+]
+
+
+class CESDKError(Exception):
+    """Root of every error that cesdk raises on purpose."""
+
+
+class InvalidEventError(CESDKError, ValueError):
+    """Attributes or data that do not make a valid CloudEvent.
+
+    Attributes:
+        errors: maps each offending attribute name (or ``"data"``) to the reason;
+            every problem found is reported at once.
+    """
+
+    def __init__(self, errors: Mapping[str, str], message: str | None = None) -> None:
+        self.errors: dict[str, str] = dict(errors)
+        if message is None:
+            details = "; ".join(f"{name}: {reason}" for name, reason in self.errors.items())
+            message = f"invalid CloudEvent: {details}"
+        super().__init__(message)
+
+
+class DecodeError(CESDKError, ValueError):
+    """Bytes or headers that are not a valid CloudEvent in the given format or binding.
+
+    Attributes:
+        position: the character offset or header name where decoding failed, if known.
+    """
+
+    def __init__(self, message: str, *, position: int | str | None = None) -> None:
+        self.position = position
+        super().__init__(message)
+
+
+class InvalidMessageError(DecodeError, InvalidEventError):
+    """A message that decodes, but whose attributes do not make a valid CloudEvent."""
+
+    def __init__(self, errors: Mapping[str, str], *, where: str) -> None:
+        InvalidEventError.__init__(self, errors)
+        details = "; ".join(f"{name}: {reason}" for name, reason in self.errors.items())
+        self.position = None
+        Exception.__init__(self, f"{where} carries an invalid CloudEvent: {details}")
+
+
+class EncodeError(CESDKError, ValueError):
+    """An event that the chosen format or binding cannot represent."""
+
+
+class MissingDependencyError(CESDKError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""

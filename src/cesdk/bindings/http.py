@@ -1,0 +1,186 @@
+"""The HTTP protocol binding (http-protocol-binding.md), sans I/O.
+
+Functions map events to :class:`HttpMessage` values and back; any HTTP client or
+server can send or receive them.
+
+Example:
+    >>> import cesdk
+    >>> from cesdk.bindings import http
+    >>> ev = cesdk.CloudEvent(type="com.example.ping", source="/demo", id="1", time=None,
+    ...                       data={"n": 1})
+    >>> msg = http.to_binary(ev)
+    >>> msg.headers["ce-type"], msg.body
+    ('com.example.ping', b'{"n":1}')
+    >>> http.from_http(msg.headers, msg.body) == ev
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Final
+
+from cesdk._errors import DecodeError, InvalidMessageError
+from cesdk._event import CloudEvent
+from cesdk._types import canonical_string
+from cesdk.bindings._codec import (
+    body_to_data,
+    data_to_body,
+    decode_header_value,
+    encode_header_value,
+)
+from cesdk.bindings._headers import HeadersInput, lower_headers
+from cesdk.formats import json as json_format
+
+__all__ = [
+    "HttpMessage",
+    "from_http",
+    "from_http_batch",
+    "to_batch",
+    "to_binary",
+    "to_structured",
+]
+
+_CE_PREFIX: Final = "ce-"
+_STRUCTURED_CT: Final = json_format.CONTENT_TYPE + "; charset=utf-8"
+_BATCH_CT: Final = json_format.BATCH_CONTENT_TYPE + "; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpMessage:
+    """An HTTP message's headers (lowercase names) and body."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+def to_binary(event: CloudEvent) -> HttpMessage:
+    """Map an event to a binary-mode message (section 3.1).
+
+    Attributes become ``ce-`` headers with percent-encoded values; ``datacontenttype``
+    becomes ``content-type``; the data is the body.
+
+    Raises:
+        EncodeError: the data cannot be written in its content type.
+    """
+    headers: dict[str, str] = {}
+    for name, value in event._attrs.items():
+        if name != "datacontenttype":
+            headers[_CE_PREFIX + name] = encode_header_value(canonical_string(value))
+    body, content_type = data_to_body(event)
+    if content_type is not None:
+        headers["content-type"] = content_type
+    return HttpMessage(headers, body or b"")
+
+
+def to_structured(event: CloudEvent) -> HttpMessage:
+    """Map an event to a structured-mode message in the JSON format (section 3.2)."""
+    return HttpMessage({"content-type": _STRUCTURED_CT}, json_format.encode(event))
+
+
+def to_batch(events: Iterable[CloudEvent]) -> HttpMessage:
+    """Map events to one batched-mode message in the JSON batch format (section 3.3)."""
+    return HttpMessage({"content-type": _BATCH_CT}, json_format.encode_batch(events))
+
+
+def _mode(content_type: str | None) -> str:
+    if content_type is None:
+        return "binary"
+    lowered = content_type.lstrip(" \t").lower()
+    if lowered.startswith("application/cloudevents-batch"):
+        return "batch"
+    if lowered.startswith("application/cloudevents"):
+        return "structured"
+    return "binary"
+
+
+def _format_of(content_type: str, batch: bool) -> None:
+    essence = content_type.split(";", 1)[0].strip().lower()
+    expected = json_format.BATCH_CONTENT_TYPE if batch else json_format.CONTENT_TYPE
+    if essence != expected:
+        raise DecodeError(
+            f"unsupported event format {essence!r}: this binding reads {expected!r}",
+            position="content-type",
+        )
+
+
+def _as_bytes(body: object) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, bytearray | memoryview):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    if body is None:
+        return b""
+    raise DecodeError(f"the body must be bytes, got {type(body).__name__}")
+
+
+def from_http(headers: HeadersInput, body: bytes | bytearray | memoryview | str) -> CloudEvent:
+    """Decode one event from an HTTP message, choosing the mode by ``Content-Type``.
+
+    ``headers`` is a mapping or a list of ``(name, value)`` pairs (str or bytes, as
+    ASGI servers give them); names are matched case-insensitively.
+
+    Raises:
+        DecodeError: not a CloudEvent, a batch (use :func:`from_http_batch`), or a
+            malformed header or body; :class:`~cesdk.InvalidMessageError` (a
+            ``DecodeError``) names each invalid attribute.
+    """
+    lowered = lower_headers(headers)
+    raw_body = _as_bytes(body)
+    content_type = lowered.get("content-type")
+    mode = _mode(content_type)
+    if mode == "batch":
+        raise DecodeError(
+            "this message is a batch (Content-Type application/cloudevents-batch); "
+            "use from_http_batch()",
+            position="content-type",
+        )
+    if mode == "structured":
+        _format_of(content_type, batch=False)  # type: ignore[arg-type]  # not None here
+        return json_format.decode(raw_body)
+    attrs: dict[str, str] = {}
+    for name, value in lowered.items():
+        if name.startswith(_CE_PREFIX):
+            attrs[name[3:]] = decode_header_value(value, name)
+    if not attrs:
+        raise DecodeError(
+            "not a CloudEvent: no ce- headers, and Content-Type "
+            f"{content_type!r} is not a CloudEvents format",
+            position="content-type",
+        )
+    if "datacontenttype" in attrs:
+        raise InvalidMessageError(
+            {
+                "datacontenttype": "binary mode carries it as Content-Type; a "
+                "ce-datacontenttype header MUST NOT be present (section 3.1.1)"
+            },
+            where="HTTP message",
+        )
+    if content_type is not None:
+        attrs["datacontenttype"] = content_type.strip(" \t")
+    data, data_json = body_to_data(raw_body, attrs.get("datacontenttype"))
+    return CloudEvent._from_wire(attrs, data, "HTTP message", data_json)
+
+
+def from_http_batch(
+    headers: HeadersInput, body: bytes | bytearray | memoryview | str
+) -> list[CloudEvent]:
+    """Decode a batched-mode HTTP message (section 3.3) into its events.
+
+    Raises:
+        DecodeError: the message is not in batched mode, or its body is not a valid
+            batch.
+    """
+    lowered = lower_headers(headers)
+    content_type = lowered.get("content-type")
+    if _mode(content_type) != "batch":
+        raise DecodeError(
+            f"not a batch: Content-Type is {content_type!r}, expected "
+            f"{json_format.BATCH_CONTENT_TYPE!r}; use from_http() for one event",
+            position="content-type",
+        )
+    _format_of(content_type, batch=True)  # type: ignore[arg-type]  # batch implies not None
+    return json_format.decode_batch(_as_bytes(body))

@@ -1,0 +1,202 @@
+"""The Kafka protocol binding (kafka-protocol-binding.md), sans I/O.
+
+Example:
+    >>> import cesdk
+    >>> from cesdk.bindings import kafka
+    >>> ev = cesdk.CloudEvent(type="com.example.ping", source="/demo", id="1", time=None,
+    ...                       extensions={"partitionkey": "web-1"})
+    >>> msg = kafka.to_binary(ev, key_mapper=kafka.partitionkey_mapper)
+    >>> msg.key, msg.value
+    (b'web-1', None)
+    >>> kafka.from_kafka(msg) == ev
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from cesdk._errors import DecodeError
+from cesdk._event import CloudEvent
+from cesdk._types import canonical_string
+from cesdk.bindings._codec import body_to_data, data_to_body
+from cesdk.formats import json as json_format
+
+__all__ = [
+    "KafkaMessage",
+    "KeyMapper",
+    "from_kafka",
+    "partitionkey_mapper",
+    "to_binary",
+    "to_structured",
+]
+
+_PREFIX: Final = "ce_"
+_STRUCTURED_CT: Final = (json_format.CONTENT_TYPE + "; charset=utf-8").encode()
+
+#: A "Key Mapper" (section 3.1): picks the record key for an event, never changing it.
+KeyMapper = Callable[[CloudEvent], "bytes | str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaMessage:
+    """A Kafka record's key, value and headers, as a producer sends them."""
+
+    key: bytes | None = None
+    value: bytes | None = None
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def partitionkey_mapper(event: CloudEvent) -> bytes | None:
+    """Map the Partitioning extension's ``partitionkey`` to the record key, as-is.
+
+    The opt-in Key Mapper of section 3.1; the event keeps its ``partitionkey``.
+    """
+    value = event._attrs.get("partitionkey")
+    return None if value is None else canonical_string(value).encode("utf-8")
+
+
+def _key(event: CloudEvent, key: bytes | str | None, key_mapper: KeyMapper | None) -> bytes | None:
+    if key_mapper is not None:
+        key = key_mapper(event)
+    if isinstance(key, str):
+        return key.encode("utf-8")
+    return key
+
+
+def to_binary(
+    event: CloudEvent, *, key: bytes | str | None = None, key_mapper: KeyMapper | None = None
+) -> KafkaMessage:
+    """Map an event to a binary-mode record (section 3.2).
+
+    Attributes become ``ce_`` headers (UTF-8), ``datacontenttype`` the
+    ``content-type`` header, data the value; an event without data has a null value.
+
+    Args:
+        event: the event.
+        key: the record key you choose (section 3.1: mapped as given by default).
+        key_mapper: computes the key from the event instead, e.g.
+            :func:`partitionkey_mapper`.
+    """
+    headers = [
+        (_PREFIX + name, canonical_string(value).encode("utf-8"))
+        for name, value in event._attrs.items()
+        if name != "datacontenttype"
+    ]
+    value, content_type = data_to_body(event)
+    if content_type is not None:
+        headers.append(("content-type", content_type.encode("utf-8")))
+    return KafkaMessage(_key(event, key, key_mapper), value, headers)
+
+
+def to_structured(
+    event: CloudEvent, *, key: bytes | str | None = None, key_mapper: KeyMapper | None = None
+) -> KafkaMessage:
+    """Map an event to a structured-mode record in the JSON format (section 3.3)."""
+    return KafkaMessage(
+        _key(event, key, key_mapper),
+        json_format.encode(event),
+        [("content-type", _STRUCTURED_CT)],
+    )
+
+
+def _header_text(name: str, value: object) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DecodeError(
+                f"header {name}: value is not valid UTF-8 at byte {exc.start} "
+                "(kafka-protocol-binding.md 3.2.3)",
+                position=name,
+            ) from None
+    if isinstance(value, str):
+        return value
+    raise DecodeError(
+        f"header {name}: value must be bytes, got {type(value).__name__}", position=name
+    )
+
+
+def _headers_of(message: Any) -> list[tuple[str, object]]:
+    headers = getattr(message, "headers", None)
+    if headers is None:
+        return []
+    if callable(headers):  # confluent-kafka's Message.headers()
+        headers = headers() or []
+    if isinstance(headers, dict):
+        headers = list(headers.items())
+    out: list[tuple[str, object]] = []
+    for item in headers:
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise DecodeError(f"each header must be a (name, value) pair, got {item!r:.60}")
+        name = item[0]
+        if isinstance(name, bytes):
+            name = name.decode("utf-8", "replace")
+        if not isinstance(name, str):
+            raise DecodeError(f"header names must be str, got {type(name).__name__}")
+        out.append((name, item[1]))
+    return out
+
+
+def from_kafka(message: Any) -> CloudEvent:
+    """Decode a record: a :class:`KafkaMessage`, or any object with ``.value``/``.headers``.
+
+    aiokafka's ``ConsumerRecord`` works directly. The record key is never turned into
+    an attribute.
+
+    Raises:
+        DecodeError: not a CloudEvent, a malformed header, or a body that does not
+            match its content type; :class:`~cesdk.InvalidMessageError` names each
+            invalid attribute.
+    """
+    value = getattr(message, "value", None)
+    if callable(value):  # confluent-kafka's Message.value()
+        value = value()
+    if value is not None and not isinstance(value, bytes):
+        if isinstance(value, bytearray | memoryview):
+            value = bytes(value)
+        else:
+            raise DecodeError(f"the record value must be bytes, got {type(value).__name__}")
+    attrs: dict[str, str] = {}
+    content_type: str | None = None
+    for name, raw in _headers_of(message):
+        lowered = name.lower()
+        if lowered == "content-type":
+            if content_type is not None:
+                raise DecodeError("header 'content-type' appears more than once")
+            content_type = _header_text(name, raw)
+        elif lowered.startswith(_PREFIX):
+            attr = name[3:]
+            if attr in attrs:
+                raise DecodeError(f"header {name!r} appears more than once", position=name)
+            attrs[attr] = _header_text(name, raw)
+    if content_type is not None:
+        lowered_ct = content_type.lstrip(" \t").lower()
+        if lowered_ct.startswith("application/cloudevents"):
+            essence = lowered_ct.split(";", 1)[0].strip()
+            if essence != json_format.CONTENT_TYPE:
+                raise DecodeError(
+                    f"unsupported event format {essence!r}: the Kafka binding has no batch "
+                    f"mode and this decoder reads {json_format.CONTENT_TYPE!r}",
+                    position="content-type",
+                )
+            if value is None:
+                raise DecodeError("a structured-mode record needs a value")
+            return json_format.decode(value)
+    if not attrs:
+        raise DecodeError(
+            "not a CloudEvent: no ce_ headers and no application/cloudevents content-type"
+        )
+    if "datacontenttype" in attrs:
+        raise DecodeError(
+            "header ce_datacontenttype: binary mode carries datacontenttype in the "
+            "content-type header (section 3.2.1)",
+            position="ce_datacontenttype",
+        )
+    if content_type is not None:
+        attrs["datacontenttype"] = content_type
+    # Kafka tells a null value (no data) from an empty one (empty data).
+    data, data_json = body_to_data(value, content_type, empty_is_data=value is not None)
+    return CloudEvent._from_wire(attrs, data, "Kafka record", data_json)

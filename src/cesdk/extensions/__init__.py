@@ -1,0 +1,1 @@
+"""Typed helpers for the documented CloudEvents extensions."""
