@@ -168,18 +168,48 @@ def _check_extension_value(value: object) -> str | None:
     )
 
 
-def _validate(attrs: dict[str, Any]) -> dict[str, str]:
-    """Return every problem of an attribute dict, keyed by attribute name."""
+# Values of these attributes repeat from event to event; remembering the ones already
+# found valid turns most checks into one set lookup. Bounded: cleared when full.
+_REMEMBERED: Final[dict[str, set[str]]] = {
+    name: set()
+    for name in ("specversion", "source", "type", "subject", "datacontenttype", "dataschema")
+}
+_REMEMBER_MAX: Final = 4096
+_NOTHING: Final[frozenset[str]] = frozenset()
+
+
+def _validate(attrs: dict[str, Any], generated: tuple[str, ...] = ()) -> dict[str, str]:
+    """Return every problem of an attribute dict, keyed by attribute name.
+
+    Names in ``generated`` hold values the constructor made itself (a new id, the
+    current time), valid by construction.
+    """
     errors: dict[str, str] = {}
     checks = _CORE_CHECKS
+    remembered = _REMEMBERED
     for name, value in attrs.items():
-        check = checks.get(name)
-        if check is not None:
-            problem = check(value)
-        elif type(value) is _Invalid:
-            problem = value.reason
+        if type(value) is str:
+            known = remembered.get(name, _NOTHING)
+            if value in known or name in generated:
+                continue
+            check = checks.get(name)
+            if check is not None:
+                problem = check(value)
+                if problem is None and known is not _NOTHING:
+                    if len(known) >= _REMEMBER_MAX:
+                        known.clear()  # type: ignore[attr-defined]  # a set here
+                    known.add(value)  # type: ignore[attr-defined]  # a set here
+                    continue
+            else:
+                problem = check_name(name) or check_string(value)
         else:
-            problem = check_name(name) or _check_extension_value(value)
+            check = checks.get(name)
+            if check is not None:
+                problem = check(value)
+            elif type(value) is _Invalid:
+                problem = value.reason
+            else:
+                problem = check_name(name) or _check_extension_value(value)
         if problem is not None:
             errors[name] = problem
     if (
@@ -321,9 +351,13 @@ class CloudEvent:
         specversion: str = SPECVERSION,
         extensions: Mapping[str, Any] | None = None,
     ) -> None:
+        generated: tuple[str, ...] = ()
+        if id is _NEW_ID:
+            id = new_id()
+            generated = ("id",)
         attrs: dict[str, Any] = {
             "specversion": specversion,
-            "id": new_id() if id is _NEW_ID else id,
+            "id": id,
             "source": source,
             "type": type,
         }
@@ -335,19 +369,34 @@ class CloudEvent:
             attrs["subject"] = subject
         if time is _NOW:
             attrs["time"] = now_rfc3339()
+            generated += ("time",)
         elif time is not None:
             attrs["time"] = _normalize_value(time)
-        if attrs["id"] is None:
-            del attrs["id"]
-        if attrs["specversion"] is None:
-            del attrs["specversion"]
-        for name in ("source", "type"):
-            if attrs[name] is None:
-                del attrs[name]
-        errors: dict[str, str] | None = None
+        if id is None or specversion is None or source is None or type is None:
+            attrs = {k: v for k, v in attrs.items() if v is not None}
         if extensions:
-            errors = self._add_extensions(attrs, extensions)
-        self._init(attrs, data, errors)
+            self._init(attrs, data, self._add_extensions(attrs, extensions), generated)
+            return
+        errors = _validate(attrs, generated)
+        data_json: bytes | None = None
+        if data is not NO_DATA and data.__class__ is not str and data.__class__ is not bytes:
+            if isinstance(data, bytearray | memoryview):
+                data = bytes(data)
+            problem = _check_data(data, datacontenttype)
+            if problem is None and isinstance(data, dict | list):
+                snap = _snapshot_json(data)
+                if isinstance(snap, str):
+                    problem = snap
+                else:
+                    data_json, data = snap, _UNLOADED
+            if problem is not None:
+                errors["data"] = problem
+        if errors:
+            raise InvalidEventError(errors)
+        self._attrs = attrs
+        self._data = data
+        self._data_json = data_json
+        self._time = None
 
     @staticmethod
     def _add_extensions(attrs: dict[str, Any], extensions: Mapping[str, Any]) -> dict[str, str]:
@@ -362,8 +411,14 @@ class CloudEvent:
                 attrs[name] = _normalize_value(value)
         return errors
 
-    def _init(self, attrs: dict[str, Any], data: Any, errors: dict[str, str] | None = None) -> None:
-        problems = _validate(attrs)
+    def _init(
+        self,
+        attrs: dict[str, Any],
+        data: Any,
+        errors: dict[str, str] | None = None,
+        generated: tuple[str, ...] = (),
+    ) -> None:
+        problems = _validate(attrs, generated)
         if errors:
             problems.update(errors)
         errors = problems

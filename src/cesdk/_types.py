@@ -289,30 +289,34 @@ def now_rfc3339() -> str:
     return f"{_now_prefix}.{rest // 1000:06d}Z"
 
 
-# A pool of random bytes from the OS: one getrandom call serves 256 UUIDs.
-_random_pool = b""
+# A pool of random hex digits from the OS: one getrandom call serves 128 UUIDs.
+_random_hex = ""
 _random_at = 0
+_VARIANT = "89ab89ab89ab89ab"
 
 
 def _reset_random_pool() -> None:
-    global _random_pool, _random_at
-    _random_pool, _random_at = b"", 0
+    global _random_hex, _random_at
+    _random_hex, _random_at = "", 0
 
 
 os.register_at_fork(after_in_child=_reset_random_pool)
 
 
 def new_id() -> str:
-    """Return a random (version 4) UUID as text, drawn from ``os.urandom``."""
-    global _random_pool, _random_at
+    """Return a random (version 4, RFC 9562) UUID as text, drawn from ``os.urandom``."""
+    global _random_hex, _random_at
     at = _random_at
-    if at + 16 > len(_random_pool):
-        _random_pool, at = os.urandom(4096), 0
-    _random_at = at + 16
-    raw = int.from_bytes(_random_pool[at : at + 16], "big")
-    raw = (raw & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
-    h = f"{raw:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = _random_hex
+    if at + 32 > len(h):
+        h = _random_hex = os.urandom(2048).hex()
+        at = 0
+    _random_at = at + 32
+    # Version nibble 4; variant bits 10 (one of 8, 9, a, b) from a random nibble.
+    return (
+        f"{h[at : at + 8]}-{h[at + 8 : at + 12]}-4{h[at + 13 : at + 16]}-"
+        f"{_VARIANT[int(h[at + 16], 16)]}{h[at + 17 : at + 20]}-{h[at + 20 : at + 32]}"
+    )
 
 
 _TOKEN = r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+"

@@ -119,25 +119,59 @@ def _header_text(name: str, value: object) -> str:
     )
 
 
-def _headers_of(message: Any) -> list[tuple[str, object]]:
-    headers = getattr(message, "headers", None)
+def _header_name(name: object) -> str:
+    if isinstance(name, str):
+        return name
+    if isinstance(name, bytes | bytearray):
+        return bytes(name).decode("utf-8", "replace")
+    raise DecodeError(f"header names must be str, got {type(name).__name__}")
+
+
+def _scan_headers(headers: Any) -> tuple[dict[str, str], str | None]:
+    """Collect ``ce_`` attributes and the content type from a record's headers."""
     if headers is None:
-        return []
+        return {}, None
     if callable(headers):  # confluent-kafka's Message.headers()
-        headers = headers() or []
+        headers = headers() or ()
     if isinstance(headers, dict):
         headers = list(headers.items())
-    out: list[tuple[str, object]] = []
-    for item in headers:
-        if not isinstance(item, tuple | list) or len(item) != 2:
-            raise DecodeError(f"each header must be a (name, value) pair, got {item!r:.60}")
-        name = item[0]
-        if isinstance(name, bytes):
-            name = name.decode("utf-8", "replace")
-        if not isinstance(name, str):
-            raise DecodeError(f"header names must be str, got {type(name).__name__}")
-        out.append((name, item[1]))
-    return out
+    elif not isinstance(headers, list | tuple):
+        try:
+            headers = list(headers)
+        except TypeError:
+            raise DecodeError(
+                f"headers must be (name, value) pairs, got {type(headers).__name__}"
+            ) from None
+    attrs: dict[str, str] = {}
+    content_type: str | None = None
+    try:
+        for name, raw in headers:
+            if type(name) is not str:
+                name = _header_name(name)
+            if name.startswith(_PREFIX):
+                attr = name[3:]
+                if attr in attrs:
+                    raise DecodeError(f"header {name!r} appears more than once", position=name)
+                attrs[attr] = raw.decode("utf-8") if type(raw) is bytes else _header_text(name, raw)
+            elif name.lower() == "content-type":
+                if content_type is not None:
+                    raise DecodeError("header 'content-type' appears more than once")
+                content_type = _header_text(name, raw)
+            elif name[:3].lower() == _PREFIX:
+                raise DecodeError(
+                    f"header {name!r}: attribute headers use the lowercase prefix 'ce_'",
+                    position=name,
+                )
+    except UnicodeDecodeError:
+        # Find the offending header again to name it.
+        for name, raw in headers:
+            _header_text(_header_name(name), raw)
+        raise DecodeError("a header value is not valid UTF-8") from None
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, DecodeError):
+            raise
+        raise DecodeError(f"headers must be (name, value) pairs: {exc}") from None
+    return attrs, content_type
 
 
 def from_kafka(message: Any) -> CloudEvent:
@@ -154,24 +188,12 @@ def from_kafka(message: Any) -> CloudEvent:
     value = getattr(message, "value", None)
     if callable(value):  # confluent-kafka's Message.value()
         value = value()
-    if value is not None and not isinstance(value, bytes):
-        if isinstance(value, bytearray | memoryview):
+    if value is not None and type(value) is not bytes:
+        if isinstance(value, bytes | bytearray | memoryview):
             value = bytes(value)
         else:
             raise DecodeError(f"the record value must be bytes, got {type(value).__name__}")
-    attrs: dict[str, str] = {}
-    content_type: str | None = None
-    for name, raw in _headers_of(message):
-        lowered = name.lower()
-        if lowered == "content-type":
-            if content_type is not None:
-                raise DecodeError("header 'content-type' appears more than once")
-            content_type = _header_text(name, raw)
-        elif lowered.startswith(_PREFIX):
-            attr = name[3:]
-            if attr in attrs:
-                raise DecodeError(f"header {name!r} appears more than once", position=name)
-            attrs[attr] = _header_text(name, raw)
+    attrs, content_type = _scan_headers(getattr(message, "headers", None))
     if content_type is not None:
         lowered_ct = content_type.lstrip(" \t").lower()
         if lowered_ct.startswith("application/cloudevents"):

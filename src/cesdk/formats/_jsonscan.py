@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["find_duplicate_name"]
@@ -22,23 +22,41 @@ _TOKEN = re.compile(r'[{}\[\]]|"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"[^,}\]\s]+")
 
 
-def find_duplicate_name(raw: bytes, objects: Iterable[dict[str, Any]]) -> str | None:
+_NEEDLES: dict[str, bytes] = {}
+
+
+def _needle(name: str) -> bytes:
+    needle = _NEEDLES.get(name)
+    if needle is None:
+        needle = b'"' + name.encode("utf-8", "replace") + b'"'
+        if len(_NEEDLES) < 4096:
+            _NEEDLES[name] = needle
+    return needle
+
+
+def find_duplicate_name(raw: bytes, objects: Sequence[dict[str, Any]]) -> str | None:
     """Return a member name that occurs twice in one top-level object, else ``None``.
 
     ``raw`` is valid JSON (already parsed into ``objects``): one object, or an array of
-    objects for the batch format.
+    objects for the batch format. A duplicate name needs its quoted form to occur more
+    often in ``raw`` than the objects hold it, unless written with ``\\u`` escapes.
     """
-    objects = list(objects)
     if b"\\u" not in raw:
-        expected: dict[str, int] = {}
-        for obj in objects:
-            for name in obj:
-                expected[name] = expected.get(name, 0) + 1
-        if all(
-            raw.count(b'"' + name.encode("utf-8", "replace") + b'"') == n
-            for name, n in expected.items()
-        ):
-            return None
+        count = raw.count
+        if len(objects) == 1:
+            needles = _NEEDLES
+            for name in objects[0]:
+                if count(needles.get(name) or _needle(name)) != 1:
+                    break
+            else:
+                return None
+        else:
+            expected: dict[str, int] = {}
+            for obj in objects:
+                for name in obj:
+                    expected[name] = expected.get(name, 0) + 1
+            if all(count(_needle(name)) == n for name, n in expected.items()):
+                return None
     return _exact_scan(raw.decode("utf-8"))
 
 
