@@ -195,10 +195,10 @@ def _validate(attrs: dict[str, Any], generated: tuple[str, ...] = ()) -> dict[st
             check = checks.get(name)
             if check is not None:
                 problem = check(value)
-                if problem is None and known is not _NOTHING:
+                if problem is None and isinstance(known, set):
                     if len(known) >= _REMEMBER_MAX:
-                        known.clear()  # type: ignore[attr-defined]  # a set here
-                    known.add(value)  # type: ignore[attr-defined]  # a set here
+                        known.clear()
+                    known.add(value)
                     continue
             else:
                 problem = check_name(name) or check_string(value)
