@@ -225,7 +225,7 @@ def _validate(attrs: dict[str, Any], generated: tuple[str, ...] = ()) -> dict[st
 
 
 def _check_data(data: Any, datacontenttype: Any) -> str | None:
-    if data is NO_DATA or isinstance(data, bytes | str):
+    if data is NO_DATA or isinstance(data, (bytes, str)):
         return None
     if not isinstance(data, _JSON_TYPES):
         return (
@@ -262,18 +262,22 @@ def _has_non_finite(value: Any) -> bool:
     return False
 
 
+# Only plain JSON types: a datetime, dataclass or str subclass in data is an error, not
+# something to convert silently.
+_SNAPSHOT_OPTIONS: Final = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
 def _snapshot_json(data: Any) -> bytes | str:
     """Serialize a JSON value once: a deep copy that the caller cannot mutate afterwards.
 
     Returns the JSON bytes, or a reason when the value is not JSON.
     """
     try:
-        raw = orjson.dumps(
-            data,
-            option=orjson.OPT_PASSTHROUGH_DATETIME
-            | orjson.OPT_PASSTHROUGH_DATACLASS
-            | orjson.OPT_PASSTHROUGH_SUBCLASS,
-        )
+        raw = orjson.dumps(data, option=_SNAPSHOT_OPTIONS)
     except (orjson.JSONEncodeError, TypeError) as exc:
         return f"not a JSON value: {exc}"
     # orjson writes NaN and infinities as null; only then is a walk needed.
@@ -288,7 +292,7 @@ def _normalize_value(value: Any) -> Any:
             return format_datetime(value)
         except ValueError as exc:
             return _Invalid(str(exc))
-    if isinstance(value, bytearray | memoryview):
+    if isinstance(value, (bytearray, memoryview)):
         return bytes(value)
     return value
 
@@ -379,11 +383,24 @@ class CloudEvent:
             return
         errors = _validate(attrs, generated)
         data_json: bytes | None = None
-        if data is not NO_DATA and data.__class__ is not str and data.__class__ is not bytes:
-            if isinstance(data, bytearray | memoryview):
+        kind = data.__class__
+        if (kind is dict or kind is list) and (
+            datacontenttype is None or is_json_media_type(datacontenttype)
+        ):
+            try:
+                data_json = orjson.dumps(data, option=_SNAPSHOT_OPTIONS)
+            except (orjson.JSONEncodeError, TypeError) as exc:
+                errors["data"] = f"not a JSON value: {exc}"
+            else:
+                # orjson writes NaN and infinities as null; only then is a walk needed.
+                if b"null" in data_json and _has_non_finite(data):
+                    errors["data"] = "NaN and infinities have no JSON representation"
+                data = _UNLOADED
+        elif data is not NO_DATA and kind is not str and kind is not bytes:
+            if isinstance(data, (bytearray, memoryview)):
                 data = bytes(data)
             problem = _check_data(data, datacontenttype)
-            if problem is None and isinstance(data, dict | list):
+            if problem is None and isinstance(data, (dict, list)):
                 snap = _snapshot_json(data)
                 if isinstance(snap, str):
                     problem = snap
@@ -423,10 +440,10 @@ class CloudEvent:
             problems.update(errors)
         errors = problems
         data_json: bytes | None = None
-        if isinstance(data, bytearray | memoryview):
+        if isinstance(data, (bytearray, memoryview)):
             data = bytes(data)
         problem = _check_data(data, attrs.get("datacontenttype"))
-        if problem is None and isinstance(data, dict | list):
+        if problem is None and isinstance(data, (dict, list)):
             snap = _snapshot_json(data)
             if isinstance(snap, str):
                 problem = snap

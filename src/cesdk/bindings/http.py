@@ -108,7 +108,7 @@ def _format_of(content_type: str, batch: bool) -> None:
 def _as_bytes(body: object) -> bytes:
     if isinstance(body, bytes):
         return body
-    if isinstance(body, bytearray | memoryview):
+    if isinstance(body, (bytearray, memoryview)):
         return bytes(body)
     if isinstance(body, str):
         return body.encode("utf-8", "surrogatepass")
@@ -144,7 +144,9 @@ def from_http(headers: HeadersInput, body: bytes | bytearray | memoryview | str)
     attrs: dict[str, str] = {}
     for name, value in lowered.items():
         if name.startswith(_CE_PREFIX):
-            attrs[name[3:]] = decode_header_value(value, name)
+            if "%" in value or '"' in value or not value.isascii():
+                value = decode_header_value(value, name)
+            attrs[name[3:]] = value.strip(" \t")
     if not attrs:
         raise DecodeError(
             "not a CloudEvent: no ce- headers, and Content-Type "

@@ -103,7 +103,7 @@ def to_structured(
 
 
 def _header_text(name: str, value: object) -> str:
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, (bytes, bytearray, memoryview)):
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -122,7 +122,7 @@ def _header_text(name: str, value: object) -> str:
 def _header_name(name: object) -> str:
     if isinstance(name, str):
         return name
-    if isinstance(name, bytes | bytearray):
+    if isinstance(name, (bytes, bytearray)):
         return bytes(name).decode("utf-8", "replace")
     raise DecodeError(f"header names must be str, got {type(name).__name__}")
 
@@ -135,7 +135,7 @@ def _scan_headers(headers: Any) -> tuple[dict[str, str], str | None]:
         headers = headers() or ()
     if isinstance(headers, dict):
         headers = list(headers.items())
-    elif not isinstance(headers, list | tuple):
+    elif not isinstance(headers, (list, tuple)):
         try:
             headers = list(headers)
         except TypeError:
@@ -189,7 +189,7 @@ def from_kafka(message: Any) -> CloudEvent:
     if callable(value):  # confluent-kafka's Message.value()
         value = value()
     if value is not None and type(value) is not bytes:
-        if isinstance(value, bytes | bytearray | memoryview):
+        if isinstance(value, (bytes, bytearray, memoryview)):
             value = bytes(value)
         else:
             raise DecodeError(f"the record value must be bytes, got {type(value).__name__}")

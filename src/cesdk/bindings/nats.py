@@ -83,7 +83,7 @@ def from_nats(message: Any) -> CloudEvent:
     """
     headers = lower_headers(getattr(message, "headers", None))
     payload = getattr(message, "data", b"")
-    if isinstance(payload, bytearray | memoryview):
+    if isinstance(payload, (bytearray, memoryview)):
         payload = bytes(payload)
     if not isinstance(payload, bytes):
         raise DecodeError(f"the payload must be bytes, got {type(payload).__name__}")
@@ -91,7 +91,9 @@ def from_nats(message: Any) -> CloudEvent:
     attrs: dict[str, str] = {}
     for name, value in headers.items():
         if name.startswith(_PREFIX):
-            attrs[name[3:]] = decode_header_value(value, name)
+            if "%" in value or '"' in value or not value.isascii():
+                value = decode_header_value(value, name)
+            attrs[name[3:]] = value.strip(" \t")
     structured_ct = content_type is not None and content_type.lstrip(" \t").lower().startswith(
         "application/cloudevents"
     )

@@ -23,6 +23,7 @@ _SCALAR = re.compile(r"[^,}\]\s]+")
 
 
 _NEEDLES: dict[str, bytes] = {}
+_KEY_NEEDLES: dict[tuple[str, ...], tuple[bytes, ...]] = {}
 
 
 def _needle(name: str) -> bytes:
@@ -44,11 +45,13 @@ def find_duplicate_name(raw: bytes, objects: Sequence[dict[str, Any]]) -> str | 
     if b"\\u" not in raw:
         count = raw.count
         if len(objects) == 1:
-            needles = _NEEDLES
-            for name in objects[0]:
-                if count(needles.get(name) or _needle(name)) != 1:
-                    break
-            else:
+            names = tuple(objects[0])
+            needles = _KEY_NEEDLES.get(names)
+            if needles is None:
+                needles = tuple(_needle(name) for name in names)
+                if len(_KEY_NEEDLES) < 1024:
+                    _KEY_NEEDLES[names] = needles
+            if sum(map(count, needles)) == len(needles):
                 return None
         else:
             expected: dict[str, int] = {}

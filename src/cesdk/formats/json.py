@@ -87,7 +87,7 @@ def _loads(data: bytes | bytearray | memoryview | str) -> tuple[Any, bytes]:
             ) from None
     elif isinstance(data, bytes):
         raw = data
-    elif isinstance(data, bytearray | memoryview):
+    elif isinstance(data, (bytearray, memoryview)):
         raw = bytes(data)
     else:
         raise DecodeError(f"expected bytes or str, got {type(data).__name__}")
@@ -185,7 +185,7 @@ def _json_kind(value: object) -> str:
         return "a string"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return "a number"
     if value is None:
         return "null"
