@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from cesdk._errors import DecodeError
+from cesdk._errors import DecodeError, InvalidMessageError
 from cesdk._event import CloudEvent
 from cesdk._types import canonical_string
 from cesdk.bindings._codec import (
@@ -106,7 +106,17 @@ def from_nats(message: Any) -> CloudEvent:
                     f"{json_format.CONTENT_TYPE!r}",
                     position="content-type",
                 )
-        return json_format.decode(payload)
+            return json_format.decode(payload)
+        try:
+            return json_format.decode(payload)
+        except InvalidMessageError:
+            raise
+        except DecodeError as exc:
+            raise DecodeError(
+                "not a CloudEvent: no ce- headers, and the payload is not a structured "
+                f"JSON event ({exc})",
+                position=exc.position,
+            ) from None
     if "datacontenttype" not in attrs and content_type is not None:
         attrs["datacontenttype"] = content_type.strip(" \t")
     data, data_json = body_to_data(payload, attrs.get("datacontenttype"))
