@@ -9,7 +9,11 @@ mixes in the builtin it refines so that ``except ValueError`` keeps working::
     ├── DecodeError (ValueError)              bytes/headers that are not a valid CloudEvent
     │   └── InvalidMessageError
     ├── EncodeError (ValueError)              an event that this format/binding cannot carry
-    └── MissingDependencyError (ImportError)  an optional extra is not installed
+    ├── MissingDependencyError (ImportError)  an optional extra is not installed
+    ├── DeliveryError                         a sink could not deliver an event
+    │   ├── RetryableDeliveryError            .retry_after: seconds to wait, or None
+    │   └── PermanentDeliveryError            retrying cannot help (4xx, invalid event)
+    └── PluginError (LookupError)             a plugin is missing, disabled or ambiguous
 
 ``InvalidMessageError`` is both a ``DecodeError`` and an ``InvalidEventError``: a
 decoder's caller can catch ``DecodeError`` alone and still read ``.errors``.
@@ -22,10 +26,14 @@ from collections.abc import Mapping
 __all__ = [
     "CESDKError",
     "DecodeError",
+    "DeliveryError",
     "EncodeError",
     "InvalidEventError",
     "InvalidMessageError",
     "MissingDependencyError",
+    "PermanentDeliveryError",
+    "PluginError",
+    "RetryableDeliveryError",
 ]
 
 
@@ -77,3 +85,27 @@ class EncodeError(CESDKError, ValueError):
 
 class MissingDependencyError(CESDKError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class DeliveryError(CESDKError):
+    """A sink could not deliver an event. Sinks raise a subclass, never return ``False``."""
+
+
+class RetryableDeliveryError(DeliveryError):
+    """A failure that may pass: the pipeline retries with backoff.
+
+    Attributes:
+        retry_after: seconds the receiver asked to wait (``Retry-After``), or ``None``.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class PermanentDeliveryError(DeliveryError):
+    """A failure that retrying cannot fix: the pipeline dead-letters at once."""
+
+
+class PluginError(CESDKError, LookupError):
+    """A plugin that is missing, disabled, or registered twice under one name."""

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as _dt
 import os
 import re
 import time as _time
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 __all__ = [
     "INT32_MAX",
@@ -251,8 +252,44 @@ class Timestamp(datetime):
     def __repr__(self) -> str:
         return f"Timestamp({self._rfc3339!r})"
 
-    def __reduce__(self) -> tuple[object, ...]:
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        # datetime pickles by __reduce_ex__; keep the text, not just the instant.
         return (Timestamp.parse, (self._rfc3339,))
+
+    def to_datetime(self) -> datetime:
+        """Return the same instant as a plain ``datetime``."""
+        return datetime(
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+            self.microsecond,
+            self.tzinfo,
+            fold=self.fold,
+        )
+
+    # Arithmetic and replace() on a datetime subclass return the subclass, which would
+    # carry no text; a changed instant is a plain datetime instead.
+    def __add__(self, other: timedelta) -> datetime:  # type: ignore[override]  # plain result
+        return self.to_datetime() + other
+
+    def __radd__(self, other: timedelta) -> datetime:  # type: ignore[override]  # plain
+        return self.to_datetime() + other
+
+    def __sub__(self, other: Any) -> Any:
+        if isinstance(other, Timestamp):
+            other = other.to_datetime()
+        return self.to_datetime() - other
+
+    def replace(self, *args: Any, **kwargs: Any) -> datetime:  # type: ignore[override]
+        """Return a plain ``datetime`` with some fields replaced."""
+        return self.to_datetime().replace(*args, **kwargs)
+
+    def astimezone(self, tz: _dt.tzinfo | None = None) -> datetime:  # type: ignore[override]
+        """Return the instant as a plain ``datetime`` in ``tz``."""
+        return self.to_datetime().astimezone(tz)
 
 
 def format_datetime(value: datetime) -> str:
@@ -261,7 +298,7 @@ def format_datetime(value: datetime) -> str:
     Raises:
         ValueError: ``value`` is naive (has no ``tzinfo``).
     """
-    if isinstance(value, Timestamp):
+    if isinstance(value, Timestamp) and hasattr(value, "_rfc3339"):
         return value.rfc3339
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(
