@@ -1,6 +1,6 @@
 """The one exception tree of cesdk.
 
-Every error the library raises on purpose derives from :class:`CESDKError`, and
+Every error the library raises on purpose derives from ``CESDKError``, and
 mixes in the builtin it refines so that ``except ValueError`` keeps working::
 
     CESDKError (Exception)

@@ -28,6 +28,7 @@ from cesdk._types import (
     check_uri,
     check_uri_reference,
     format_datetime,
+    instant_key,
     is_json_media_type,
     new_id,
     now_rfc3339,
@@ -42,7 +43,7 @@ CORE_ATTRIBUTES: Final = frozenset(REQUIRED_ATTRIBUTES + OPTIONAL_ATTRIBUTES)
 
 
 class NoData:
-    """The type of :data:`NO_DATA`: an event that carries no ``data`` at all.
+    """The type of ``NO_DATA``: an event that carries no ``data`` at all.
 
     "No data" differs from JSON ``null`` data: ``CloudEvent(data=None)`` carries a
     JSON ``null``, ``CloudEvent()`` carries nothing.
@@ -68,8 +69,8 @@ class NoData:
 
 NO_DATA: Final = NoData()
 
-#: What ``CloudEvent.data`` holds: bytes (Binary), str, a JSON value, or NO_DATA.
 Data: TypeAlias = Any
+"""What ``CloudEvent.data`` holds: bytes (Binary), str, a JSON value, or ``NO_DATA``."""
 
 _JSON_TYPES = (dict, list, int, float, bool, type(None))
 
@@ -202,12 +203,12 @@ def _validate(attrs: dict[str, Any], generated: tuple[str, ...] = ()) -> dict[st
                     continue
             else:
                 problem = check_name(name) or check_string(value)
+        elif type(value) is _Invalid:
+            problem = value.reason
         else:
             check = checks.get(name)
             if check is not None:
                 problem = check(value)
-            elif type(value) is _Invalid:
-                problem = value.reason
             else:
                 problem = check_name(name) or _check_extension_value(value)
         if problem is not None:
@@ -234,7 +235,7 @@ def _check_data(data: Any, datacontenttype: Any) -> str | None:
         )
     if isinstance(datacontenttype, str) and not is_json_media_type(datacontenttype):
         return (
-            f"a {type(data).__name__} needs a JSON datacontenttype such as "
+            f"data of type {type(data).__name__} needs a JSON datacontenttype such as "
             f"'application/json'; {datacontenttype!r} carries str or bytes"
         )
     if isinstance(data, float) and not math.isfinite(data):
@@ -248,7 +249,10 @@ def _normalized_media_type(value: str) -> str:
     parts = [essence.strip().lower()]
     for param in params.split(";") if params else ():
         key, _, val = param.strip().partition("=")
-        parts.append(f"{key.lower()}={val}")
+        key = key.strip().lower()
+        # RFC 2046 4.1.2: charset values are case-insensitive too.
+        val = val.strip().lower() if key == "charset" else val.strip()
+        parts.append(f"{key}={val}")
     return ";".join(parts)
 
 
@@ -534,7 +538,7 @@ class CloudEvent:
 
     @property
     def time(self) -> Timestamp | None:
-        """When the occurrence happened, as a :class:`Timestamp` (a ``datetime``)."""
+        """When the occurrence happened, as a ``Timestamp`` (a ``datetime``)."""
         if self._time is None:
             text = self._attrs.get("time")
             if text is None:
@@ -556,11 +560,15 @@ class CloudEvent:
     def data(self) -> Data:
         """The payload: bytes, str, a JSON value, or ``NO_DATA``.
 
-        JSON data is the event's own copy; treat it as read-only.
+        A dict or list comes back as a fresh copy on every access, so changing it
+        never changes the event.
         """
         data = self._data
-        if data is _UNLOADED:
-            data = self._data = orjson.loads(self._data_json)  # type: ignore[arg-type]
+        if data is _UNLOADED or data.__class__ is dict or data.__class__ is list:
+            data_json = self._data_json
+            if data_json is None:
+                data_json = self._data_json = orjson.dumps(data)
+            return orjson.loads(data_json)
         return data
 
     @property
@@ -628,14 +636,26 @@ class CloudEvent:
             # spec.md "datacontenttype": no datacontenttype on JSON data is exactly
             # equivalent to "application/json".
             items["datacontenttype"] = "application/json"
+        stamp = items.get("time")
+        if stamp is not None:
+            items["time"] = instant_key(stamp)
         return frozenset(items.items())
+
+    def _data_key(self) -> object:
+        data = self._data
+        if data is _UNLOADED or data.__class__ is dict or data.__class__ is list:
+            # Canonical JSON tells true from 1 and 1.0 from 1 at any depth.
+            return orjson.dumps(self.data, option=orjson.OPT_SORT_KEYS)
+        return (data.__class__, data)
 
     def __eq__(self, other: object) -> bool:
         """Events are equal when their attributes mean the same and their data match.
 
         Attribute values compare by canonical string (an extension ``5`` equals ``"5"``,
-        as on the wire), ``datacontenttype`` case-insensitively, and JSON data without
-        a ``datacontenttype`` equals the same data labelled ``application/json``.
+        as on the wire), ``time`` as an instant (``Z`` equals ``+00:00``, every fraction
+        digit counts), ``datacontenttype`` case-insensitively, and JSON data without a
+        ``datacontenttype`` equals the same data labelled ``application/json``. Data
+        compares by type and value: JSON ``true`` differs from ``1``.
         """
         if not isinstance(other, CloudEvent):
             return NotImplemented
@@ -643,8 +663,7 @@ class CloudEvent:
             return False
         if self._data_json is not None and self._data_json == other._data_json:
             return True
-        a, b = self.data, other.data
-        return type(a) is type(b) and a == b
+        return self._data_key() == other._data_key()
 
     def __hash__(self) -> int:
         return hash(self._canonical_items())

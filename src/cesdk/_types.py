@@ -2,7 +2,7 @@
 
 Each ``check_*`` function returns ``None`` for a valid value, or a sentence that says
 what is wrong and how to fix it. They never raise: the envelope collects every problem
-before it raises one :class:`~cesdk.InvalidEventError`.
+before it raises one ``InvalidEventError``.
 
 See spec.md, "Type System".
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import datetime as _dt
 import os
 import re
@@ -205,6 +206,25 @@ def _timestamp_fields(value: str) -> tuple[int, ...] | str:
     return (year, month, day, hour, minute, second, micro, offset)
 
 
+def instant_key(value: str) -> str:
+    """Return a key equal for RFC 3339 texts that name the same instant.
+
+    Seconds since the epoch (a leap second counts as the next second's start) and the
+    fraction digits without trailing zeros: ``...00Z``, ``...00+00:00`` and
+    ``...00.000z`` share a key, while every sub-microsecond digit still counts.
+    """
+    m = _RFC3339.fullmatch(value)
+    if m is None:
+        return value
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    seconds = calendar.timegm((year, month, day, hour, minute, 0, 0, 0, 0)) + second
+    if m.group(8) is not None:
+        offset = int(m.group(9)) * 3600 + int(m.group(10)) * 60
+        seconds -= offset if m.group(8) == "+" else -offset
+    fraction = (m.group(7) or ".").rstrip("0").rstrip(".")
+    return f"{seconds}{fraction}"
+
+
 def check_timestamp(value: str) -> str | None:
     """Check an RFC 3339 date-time (leap second ``:60`` and lowercase ``t``/``z`` allowed)."""
     return _timestamp_problem(value)
@@ -216,7 +236,7 @@ class Timestamp(datetime):
     CloudEvents timestamps may carry more than six fraction digits, a leap second
     (``23:59:60``) or lowercase ``t``/``z``; ``datetime`` holds none of these. A
     ``Timestamp`` behaves as the nearest ``datetime`` (a leap second reads as
-    ``:59.999999``, extra digits are truncated) while :attr:`rfc3339` keeps the text,
+    ``:59.999999``, extra digits are truncated) while ``rfc3339`` keeps the text,
     which is what every encoder writes back.
     """
 

@@ -2,10 +2,14 @@
 
 Install the extra: ``pip install "cesdk[interop]"``.
 
-The official SDK holds ``time`` as a ``datetime`` and has no "no data" distinct from
-``None``; these functions map ``None`` data to and from :data:`cesdk.NO_DATA`. A
-``Timestamp`` with more than microsecond precision or a leap second loses that detail
-in the official SDK, which cannot hold it.
+What the official SDK cannot hold is lost on the way there:
+
+- it has no "no data" distinct from ``None``: ``NO_DATA`` maps to ``None`` and back,
+  so JSON ``null`` data comes back as no data;
+- it holds ``time`` as a ``datetime``: digits beyond microseconds and a leap second
+  are lost;
+- its constructor fills in a missing ``time`` (and ``id``): an event without ``time``
+  gains one in ``to_sdk``.
 
 Example:
     >>> import cesdk

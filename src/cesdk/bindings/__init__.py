@@ -1,7 +1,7 @@
 """Protocol bindings: sans-I/O functions between events and protocol message values.
 
 ``cesdk.bindings.http``, ``cesdk.bindings.kafka`` and ``cesdk.bindings.nats`` each map
-a :class:`~cesdk.CloudEvent` to a small frozen message value and back, in binary and
+a ``CloudEvent`` to a small frozen message value and back, in binary and
 structured mode (and batched mode for HTTP). No binding imports a network library.
 """
 

@@ -1,6 +1,6 @@
 """The HTTP protocol binding (http-protocol-binding.md), sans I/O.
 
-Functions map events to :class:`HttpMessage` values and back; any HTTP client or
+Functions map events to ``HttpMessage`` values and back; any HTTP client or
 server can send or receive them.
 
 Example:
@@ -124,8 +124,8 @@ def from_http(headers: HeadersInput, body: bytes | bytearray | memoryview | str)
     ASGI servers give them); names are matched case-insensitively.
 
     Raises:
-        DecodeError: not a CloudEvent, a batch (use :func:`from_http_batch`), or a
-            malformed header or body; :class:`~cesdk.InvalidMessageError` (a
+        DecodeError: not a CloudEvent, a batch (use ``from_http_batch``), or a
+            malformed header or body; ``InvalidMessageError`` (a
             ``DecodeError``) names each invalid attribute.
     """
     lowered = lower_headers(headers)

@@ -36,8 +36,8 @@ __all__ = [
 _PREFIX: Final = "ce_"
 _STRUCTURED_CT: Final = (json_format.CONTENT_TYPE + "; charset=utf-8").encode()
 
-#: A "Key Mapper" (section 3.1): picks the record key for an event, never changing it.
 KeyMapper = Callable[[CloudEvent], "bytes | str | None"]
+"""A "Key Mapper" (section 3.1): picks the record key for an event, never changing it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ def to_binary(
         event: the event.
         key: the record key you choose (section 3.1: mapped as given by default).
         key_mapper: computes the key from the event instead, e.g.
-            :func:`partitionkey_mapper`.
+            ``partitionkey_mapper``.
     """
     headers = [
         (_PREFIX + name, canonical_string(value).encode("utf-8"))
@@ -175,14 +175,14 @@ def _scan_headers(headers: Any) -> tuple[dict[str, str], str | None]:
 
 
 def from_kafka(message: Any) -> CloudEvent:
-    """Decode a record: a :class:`KafkaMessage`, or any object with ``.value``/``.headers``.
+    """Decode a record: a ``KafkaMessage``, or any object with ``.value``/``.headers``.
 
     aiokafka's ``ConsumerRecord`` works directly. The record key is never turned into
     an attribute.
 
     Raises:
         DecodeError: not a CloudEvent, a malformed header, or a body that does not
-            match its content type; :class:`~cesdk.InvalidMessageError` names each
+            match its content type; ``InvalidMessageError`` names each
             invalid attribute.
     """
     value = getattr(message, "value", None)

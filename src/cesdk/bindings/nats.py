@@ -74,11 +74,11 @@ def to_structured(event: CloudEvent) -> NatsMessage:
 
 
 def from_nats(message: Any) -> CloudEvent:
-    """Decode a :class:`NatsMessage` or a nats-py ``Msg`` (``.headers``, ``.data``).
+    """Decode a ``NatsMessage`` or a nats-py ``Msg`` (``.headers``, ``.data``).
 
     Raises:
         DecodeError: not a CloudEvent, a malformed header, or a payload that does not
-            match its content type; :class:`~cesdk.InvalidMessageError` names each
+            match its content type; ``InvalidMessageError`` names each
             invalid attribute.
     """
     headers = lower_headers(getattr(message, "headers", None))

@@ -1,8 +1,8 @@
 """Typed helpers for the documented CloudEvents extensions.
 
 Each extension gets a getter that returns a typed value or ``None`` (and raises
-:class:`~cesdk.InvalidEventError` for a malformed one), and a ``with_*`` setter
-that validates and returns a new event; :func:`validate` checks them all::
+``InvalidEventError`` for a malformed one), and a ``with_*`` setter
+that validates and returns a new event; ``validate`` checks them all::
 
     from datetime import timedelta
     from cesdk import CloudEvent, extensions as ext

@@ -1,7 +1,7 @@
 """Checks shared by the extension modules: each returns ``None`` or a reason.
 
-Like the ``check_*`` functions of :mod:`cesdk._types`, these never raise, so that
-:func:`cesdk.extensions.validate` can collect every problem of an event at once.
+Like the ``check_*`` functions of ``_types``, these never raise, so that
+``validate`` can collect every problem of an event at once.
 """
 
 from __future__ import annotations

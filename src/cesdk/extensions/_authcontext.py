@@ -42,7 +42,7 @@ class AuthContext:
     """Who triggered the occurrence.
 
     Attributes:
-        type: the ``authtype``, one of :data:`AUTH_TYPES` or an implementation's own.
+        type: the ``authtype``, one of ``AUTH_TYPES`` or an implementation's own.
         id: the ``authid``, an identifier of the principal (prefer an indirect one
             over personal data).
         claims: the ``authclaims``, JSON text; never credentials that would let a
@@ -90,7 +90,7 @@ def with_authcontext(
 
     Args:
         event: the event to copy.
-        authtype: the principal type, preferably one of :data:`AUTH_TYPES`.
+        authtype: the principal type, preferably one of ``AUTH_TYPES``.
         authid: an identifier of the principal.
         authclaims: the claims, as JSON text or a mapping to encode as JSON.
             MUST NOT hold credentials sufficient to impersonate the principal.

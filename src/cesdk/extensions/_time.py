@@ -2,7 +2,7 @@
 
 See expirytime.md and recordedtime.md "Attributes". Both are Timestamps; the
 envelope stores them as RFC 3339 text, and the getters return a
-:class:`~cesdk.Timestamp`, a ``datetime`` that keeps that text.
+``Timestamp``, a ``datetime`` that keeps that text.
 """
 
 from __future__ import annotations

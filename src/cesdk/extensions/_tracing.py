@@ -17,7 +17,7 @@ def traceparent(event: CloudEvent) -> TraceParent | None:
     """Return the event's ``traceparent``, or ``None`` when it has none.
 
     W3C Trace Context tells a tracer to ignore an invalid traceparent and restart the
-    trace; catch :class:`~cesdk.InvalidEventError` to do so.
+    trace; catch ``InvalidEventError`` to do so.
 
     Raises:
         InvalidEventError: the attribute is set but is not a valid traceparent.
@@ -67,7 +67,7 @@ def with_traceparent(
 
     Args:
         event: the event to copy.
-        traceparent: a :class:`TraceParent`, or traceparent text (kept as given,
+        traceparent: a ``TraceParent``, or traceparent text (kept as given,
             so a pass-through keeps a higher version intact).
         tracestate: the tracestate to store with it. ``None`` keeps the event's
             tracestate when the trace id is unchanged and drops it when the trace

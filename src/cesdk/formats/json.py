@@ -32,10 +32,10 @@ __all__ = [
     "encode_batch",
 ]
 
-#: json-format.md section 3: the media type of one event.
 CONTENT_TYPE: Final = "application/cloudevents+json"
-#: json-format.md section 4.2: the media type of a batch.
+"""The media type of one event (json-format.md section 3)."""
 BATCH_CONTENT_TYPE: Final = "application/cloudevents-batch+json"
+"""The media type of a batch (json-format.md section 4.2)."""
 
 
 def _binary_default(value: object) -> str:
