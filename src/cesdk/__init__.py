@@ -1,4 +1,4 @@
-"""cesdk: a strict, fast CloudEvents 1.0 SDK.
+"""cesdk: a strict, fast CloudEvents 1.0 SDK, and a runtime that delivers events reliably.
 
 The flat public API lives here; formats and bindings are sub-namespaces::
 
@@ -9,16 +9,30 @@ The flat public API lives here; formats and bindings are sub-namespaces::
     msg = cesdk.bindings.http.to_binary(ev)
 """
 
-from cesdk import bindings, extensions, formats
+from cesdk import bindings, extensions, formats, plugins
+from cesdk._adapters.console import ConsoleSink
+from cesdk._adapters.file import FileSink, FileSource
+from cesdk._adapters.generator import GeneratorSource
+from cesdk._adapters.memory import MemorySink, MemorySource
 from cesdk._errors import (
     CESDKError,
     DecodeError,
+    DeliveryError,
     EncodeError,
     InvalidEventError,
     InvalidMessageError,
     MissingDependencyError,
+    PermanentDeliveryError,
+    PluginError,
+    RetryableDeliveryError,
 )
 from cesdk._event import NO_DATA, CloudEvent, NoData
+from cesdk._pipeline._contracts import Delivery, RawMessage, Sink, Source
+from cesdk._pipeline._dedup import Claim, ClaimState, Dedupe, DedupStore, MemoryDedupStore
+from cesdk._pipeline._pipeline import Pipeline, Route
+from cesdk._pipeline._ratelimit import RateLimit
+from cesdk._pipeline._redis import RedisDedupStore
+from cesdk._pipeline._retry import Retry, parse_duration, parse_retry_after
 from cesdk._types import Timestamp
 
 __version__ = "0.1.0"
@@ -26,16 +40,43 @@ __version__ = "0.1.0"
 __all__ = [
     "NO_DATA",
     "CESDKError",
+    "Claim",
+    "ClaimState",
     "CloudEvent",
+    "ConsoleSink",
     "DecodeError",
+    "DedupStore",
+    "Dedupe",
+    "Delivery",
+    "DeliveryError",
     "EncodeError",
+    "FileSink",
+    "FileSource",
+    "GeneratorSource",
     "InvalidEventError",
     "InvalidMessageError",
+    "MemoryDedupStore",
+    "MemorySink",
+    "MemorySource",
     "MissingDependencyError",
     "NoData",
+    "PermanentDeliveryError",
+    "Pipeline",
+    "PluginError",
+    "RateLimit",
+    "RawMessage",
+    "RedisDedupStore",
+    "Retry",
+    "RetryableDeliveryError",
+    "Route",
+    "Sink",
+    "Source",
     "Timestamp",
     "__version__",
     "bindings",
     "extensions",
     "formats",
+    "parse_duration",
+    "parse_retry_after",
+    "plugins",
 ]

@@ -1,0 +1,1 @@
+"""Adapters built into core: memory, console, file, generator."""

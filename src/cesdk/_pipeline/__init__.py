@@ -1,0 +1,1 @@
+"""The runtime: pipelines, routes, retries, dead letters, dedup and rate limits."""

@@ -1,0 +1,129 @@
+"""The adapter contract: Source, Delivery, Sink and RawMessage (DESIGN.md "Adapter contract")."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
+
+from cesdk._event import CloudEvent
+
+__all__ = ["Delivery", "RawMessage", "Sink", "Source"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """A message exactly as received, kept so that nothing is lost when decoding fails.
+
+    Attributes:
+        body: the payload bytes.
+        headers: the message headers as text, in the order received.
+        metadata: where it came from (topic, partition, offset, subject, path, ...).
+    """
+
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+Settle = Callable[[], Awaitable[None]]
+Retry = Callable[[float | None], Awaitable[None]]
+
+
+async def _no_op() -> None:
+    return None
+
+
+async def _no_op_delay(delay: float | None) -> None:
+    return None
+
+
+class Delivery:
+    """One received message and the way to settle it.
+
+    A source creates one per message: ``event`` is ``None`` when the message could not
+    be decoded, with the reason in ``error``; ``raw`` always holds the message as
+    received. Settle it once: ``ack`` when processed (never redeliver),
+    ``nack`` to have it redelivered later. Later calls are ignored.
+
+    Args:
+        event: the decoded event, or ``None``.
+        raw: the message as received.
+        error: why decoding failed, when it did.
+        on_ack: called once by ``ack``.
+        on_nack: called once by ``nack`` with the delay.
+        key: an ordering key the source knows (e.g. the Kafka partition), or ``None``.
+    """
+
+    __slots__ = ("_on_ack", "_on_nack", "error", "event", "key", "raw", "settled")
+
+    def __init__(
+        self,
+        event: CloudEvent | None,
+        raw: RawMessage,
+        error: Exception | None = None,
+        *,
+        on_ack: Settle = _no_op,
+        on_nack: Retry = _no_op_delay,
+        key: str | None = None,
+    ) -> None:
+        self.event = event
+        self.raw = raw
+        self.error = error
+        self.key = key
+        self.settled: str | None = None
+        self._on_ack = on_ack
+        self._on_nack = on_nack
+
+    async def ack(self) -> None:
+        """Mark the message processed: the source never redelivers it."""
+        if self.settled is None:
+            self.settled = "ack"
+            await self._on_ack()
+
+    async def nack(self, delay: float | None = None) -> None:
+        """Have the message redelivered, after ``delay`` seconds when the source can wait."""
+        if self.settled is None:
+            self.settled = "nack"
+            await self._on_nack(delay)
+
+    def __repr__(self) -> str:
+        what = self.event.id if self.event is not None else f"undecodable: {self.error}"
+        return f"<Delivery {what} settled={self.settled}>"
+
+
+@runtime_checkable
+class Source(Protocol):
+    """An async context manager that yields deliveries when iterated."""
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any: ...
+
+    def __aiter__(self) -> AsyncIterator[Delivery]: ...
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """An async context manager that delivers events.
+
+    ``send`` returns once the event is delivered, or raises
+    ``RetryableDeliveryError`` / ``PermanentDeliveryError``.
+    """
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any: ...
+
+    async def send(self, event: CloudEvent) -> None: ...

@@ -1,0 +1,121 @@
+"""Duplicate suppression: two-phase claim / commit / release, keyed on (source, id, route)."""
+
+from __future__ import annotations
+
+import enum
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from cesdk._event import CloudEvent
+
+__all__ = ["Claim", "ClaimState", "DedupStore", "Dedupe", "MemoryDedupStore"]
+
+
+class ClaimState(enum.Enum):
+    """What a claim found."""
+
+    CLAIMED = "claimed"  #: nobody had the key: send, then commit or release
+    DUPLICATE = "duplicate"  #: already delivered within the retention TTL: skip
+    BUSY = "busy"  #: another worker holds the lease right now: wait and claim again
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The answer to ``DedupStore.claim``; ``token`` identifies our lease."""
+
+    state: ClaimState
+    token: str = ""
+
+
+@runtime_checkable
+class DedupStore(Protocol):
+    """Where delivered keys are remembered; shared by every worker that must agree."""
+
+    async def claim(self, key: str, lease: float) -> Claim:
+        """Take the key for ``lease`` seconds unless it is delivered or leased already."""
+        ...
+
+    async def commit(self, key: str, token: str, ttl: float) -> None:
+        """Record the key as delivered for ``ttl`` seconds (if our lease still holds it)."""
+        ...
+
+    async def release(self, key: str, token: str) -> None:
+        """Give the key back after a failed send, so that a retry may claim it."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class MemoryDedupStore:
+    """An in-process store: a dict of key -> (state, token, expiry), swept as it grows.
+
+    Good for one process. Use ``RedisDedupStore`` when several processes
+    (or restarts) must agree.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._entries: dict[str, tuple[bool, str, float]] = {}
+        self._clock = clock
+        self._next_sweep = 1024
+
+    def _sweep(self, now: float) -> None:
+        self._entries = {k: v for k, v in self._entries.items() if v[2] > now}
+        self._next_sweep = max(1024, 2 * len(self._entries))
+
+    async def claim(self, key: str, lease: float) -> Claim:
+        """Take the key for ``lease`` seconds unless it is delivered or leased."""
+        now = self._clock()
+        entry = self._entries.get(key)
+        if entry is not None and entry[2] > now:
+            return Claim(ClaimState.DUPLICATE if entry[0] else ClaimState.BUSY)
+        if len(self._entries) >= self._next_sweep:
+            self._sweep(now)
+        token = uuid.uuid4().hex
+        self._entries[key] = (False, token, now + lease)
+        return Claim(ClaimState.CLAIMED, token)
+
+    async def commit(self, key: str, token: str, ttl: float) -> None:
+        """Record the key as delivered for ``ttl`` seconds."""
+        entry = self._entries.get(key)
+        if entry is None or entry[1] == token or entry[2] <= self._clock():
+            self._entries[key] = (True, token, self._clock() + ttl)
+
+    async def release(self, key: str, token: str) -> None:
+        """Forget our lease on the key."""
+        entry = self._entries.get(key)
+        if entry is not None and not entry[0] and entry[1] == token:
+            del self._entries[key]
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _default_key(event: CloudEvent) -> str:
+    # spec.md "id": source + id identify an event.
+    return f"{event.source}\x1f{event.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Dedupe:
+    """Duplicate suppression for a route.
+
+    Args:
+        store: where keys live; a new ``MemoryDedupStore`` when omitted.
+        ttl: seconds a delivered key is remembered.
+        lease: seconds a claim holds before another worker may take over (a crashed
+            worker's claim expires after this).
+        key: computes the identity of an event; ``source`` + ``id`` by default.
+    """
+
+    store: DedupStore = field(default_factory=MemoryDedupStore)
+    ttl: float = 24 * 3600.0
+    lease: float = 60.0
+    key: Callable[[CloudEvent], str] = _default_key

@@ -1,0 +1,493 @@
+"""The pipeline: source -> steps -> routes (filter, steps, retry, rate limit, dedup) -> sinks.
+
+Delivery semantics (DESIGN.md "Delivery semantics"): a delivery is acked only after
+every matching route delivered its events or wrote them to the dead letter sink; if the
+dead letter sink fails too, the delivery is nacked, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from types import TracebackType
+from typing import Any, Literal, cast
+
+from cesdk import plugins
+from cesdk._errors import (
+    EncodeError,
+    InvalidEventError,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
+from cesdk._event import CloudEvent
+from cesdk._pipeline._contracts import Delivery, Sink, Source
+from cesdk._pipeline._deadletter import dead_letter_event, undecodable_event
+from cesdk._pipeline._dedup import ClaimState, Dedupe
+from cesdk._pipeline._metrics import Metrics
+from cesdk._pipeline._ratelimit import RateLimit, RateLimiter
+from cesdk._pipeline._retry import Retry
+from cesdk._pipeline._steps import FilterLike, Step, apply_steps, as_filter, filter_step
+
+__all__ = ["Pipeline", "Route"]
+
+log = logging.getLogger("cesdk.pipeline")
+
+Ordering = (
+    Literal["partitionkey", "subject", "source", "type", "delivery"] | Callable[[Delivery], object]
+)
+_PERMANENT = (PermanentDeliveryError, InvalidEventError, EncodeError)
+
+
+class Route:
+    """Where events go: a sink, with the filter, steps and policies that guard it.
+
+    Args:
+        sink: the destination.
+        name: a stable name (used in dedup keys, metrics and dead letters); defaults to
+            ``route<N>`` by position.
+        filter: a callable, a Subscriptions API filter dict, or CESQL text.
+        steps: callables applied to each event before sending.
+        retry: the retry policy; ``Retry`` defaults when omitted.
+        rate_limit: a token bucket for this route (optionally per key).
+        dedupe: duplicate suppression; off when omitted.
+    """
+
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        name: str | None = None,
+        filter: FilterLike | None = None,
+        steps: Sequence[Step] = (),
+        retry: Retry | None = None,
+        rate_limit: RateLimit | None = None,
+        dedupe: Dedupe | None = None,
+    ) -> None:
+        self.sink = sink
+        self.name = name
+        self.filter = as_filter(filter) if filter is not None else None
+        self.steps = tuple(steps)
+        self.retry = retry or Retry()
+        self.rate_limit = rate_limit
+        self.dedupe = dedupe
+        self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+
+    def __repr__(self) -> str:
+        return f"Route({self.name!r}, sink={type(self.sink).__name__})"
+
+
+class _KeyLocks:
+    """One asyncio.Lock per ordering key, dropped when nobody waits on it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: object) -> AsyncIterator[None]:
+        if key is None:
+            yield
+            return
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+def _default_dead_letter() -> Sink:
+    # Through the registry: the runtime sits below the adapters it runs.
+    file_sink = plugins.load("cesdk.sinks", "file")
+    return cast(Sink, file_sink("deadletter.jsonl"))
+
+
+class Pipeline:
+    """Connect a source to routes, with at-least-once delivery.
+
+    Args:
+        source: where deliveries come from.
+        steps: callables applied to every event first (event -> event | list | None).
+        routes: the destinations.
+        dead_letter: where undeliverable events go; a ``deadletter.jsonl`` file sink
+            when omitted.
+        concurrency: deliveries in flight at most; the source is not read while full.
+        ordering: process one delivery at a time per key: ``"partitionkey"``,
+            ``"subject"``, ``"source"``, ``"type"``, ``"delivery"`` (the key the source
+            gives, e.g. a Kafka partition) or a function of the delivery.
+        shutdown_timeout: seconds to let in-flight work finish when stopping.
+        name: names the pipeline in metrics and in undecodable dead letters.
+
+    Example:
+        >>> import cesdk
+        >>> from cesdk.testing import CapturingSink, MemorySource
+        >>> sink = CapturingSink()
+        >>> source = MemorySource([cesdk.CloudEvent(type="t", source="/s")])
+        >>> import asyncio
+        >>> asyncio.run(cesdk.Pipeline(source, routes=[cesdk.Route(sink)],
+        ...                            dead_letter=CapturingSink()).run())
+        >>> len(sink.events)
+        1
+    """
+
+    def __init__(
+        self,
+        source: Source | None = None,
+        *,
+        steps: Sequence[Step] = (),
+        routes: Sequence[Route] = (),
+        dead_letter: Sink | None = None,
+        concurrency: int = 64,
+        ordering: Ordering | None = None,
+        shutdown_timeout: float = 30.0,
+        name: str = "pipeline",
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.source = source
+        self.steps: list[Step] = list(steps)
+        self.routes: list[Route] = []
+        for route in routes:
+            self._add_route(route)
+        self.dead_letter = dead_letter if dead_letter is not None else _default_dead_letter()
+        self.concurrency = concurrency
+        self.ordering = ordering
+        self.shutdown_timeout = shutdown_timeout
+        self.name = name
+        self.metrics = Metrics(pipeline=name)
+        self._stopping: asyncio.Event | None = None
+        self._force = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._run_task: asyncio.Task[None] | None = None
+        self.ready = False
+
+    def _add_route(self, route: Route) -> None:
+        if route.name is None:
+            route.name = f"route{len(self.routes)}"
+        if any(r.name == route.name for r in self.routes):
+            raise ValueError(f"two routes are named {route.name!r}; route names must differ")
+        self.routes.append(route)
+
+    # -- the fluent form ------------------------------------------------------------
+
+    def filter(self, spec: FilterLike) -> Pipeline:
+        """Keep only the events that ``spec`` accepts (callable, filter dict or CESQL)."""
+        self.steps.append(filter_step(as_filter(spec)))
+        return self
+
+    def map(self, step: Step) -> Pipeline:
+        """Apply ``step`` to every event."""
+        self.steps.append(step)
+        return self
+
+    def to(self, sink: Sink, **options: Any) -> Pipeline:
+        """Send every event to ``sink``; ``options`` are ``Route`` keywords."""
+        self._add_route(Route(sink, **options))
+        return self
+
+    # -- running ------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop fetching; in-flight work finishes within ``shutdown_timeout``."""
+        if self._stopping is not None:
+            self._stopping.set()
+
+    def _on_signal(self) -> None:
+        if self._stopping is not None and self._stopping.is_set():
+            log.warning("%s: second signal, cancelling in-flight work", self.name)
+            self._force = True
+            for task in list(self._in_flight):
+                task.cancel()
+        else:
+            log.info("%s: stopping: no new work, draining in-flight deliveries", self.name)
+            self.stop()
+
+    async def __aenter__(self) -> Pipeline:
+        self._run_task = asyncio.create_task(self.run(handle_signals=False))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+        if self._run_task is not None:
+            await self._run_task
+
+    async def run(self, *, handle_signals: bool = True) -> None:
+        """Run until the source ends, ``stop`` is called, or SIGTERM/SIGINT arrives.
+
+        A first signal stops fetching and drains in-flight work for up to
+        ``shutdown_timeout`` seconds (unfinished deliveries are nacked, never acked);
+        a second one cancels in-flight work at once.
+        """
+        if self.source is None:
+            raise ValueError("the pipeline has no source")
+        if not self.routes:
+            raise ValueError("the pipeline has no routes: add Route(...) or call .to(sink)")
+        loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        installed: list[signal.Signals] = []
+        if handle_signals and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(sig, self._on_signal)
+                    installed.append(sig)
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                await stack.enter_async_context(self.source)
+                entered: set[int] = set()
+                for sink in [route.sink for route in self.routes] + [self.dead_letter]:
+                    if id(sink) not in entered:
+                        entered.add(id(sink))
+                        await stack.enter_async_context(sink)
+                await self._run_loop()
+        finally:
+            self.ready = False
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    async def _run_loop(self) -> None:
+        assert self._stopping is not None
+        self.ready = True
+        slots = asyncio.Semaphore(self.concurrency)
+        locks = _KeyLocks()
+        fetch = asyncio.create_task(self._fetch(slots, locks))
+        stop = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not fetch.done():
+                fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetch
+            await self._drain()
+        fetch.result()  # a source that failed fails the run, after the drain
+
+    async def _drain(self) -> None:
+        if not self._in_flight:
+            return
+        _, pending = await asyncio.wait(set(self._in_flight), timeout=self.shutdown_timeout)
+        if pending:
+            log.warning(
+                "%s: %d deliveries unfinished after %.1fs; nacking them",
+                self.name,
+                len(pending),
+                self.shutdown_timeout,
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _fetch(self, slots: asyncio.Semaphore, locks: _KeyLocks) -> None:
+        assert self.source is not None  # run() checked
+        iterator = aiter(self.source)
+        while True:
+            await slots.acquire()
+            try:
+                delivery = await anext(iterator)
+            except StopAsyncIteration:
+                slots.release()
+                return
+            except BaseException:
+                slots.release()
+                raise
+            task = asyncio.create_task(self._handle(delivery, slots, locks))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    def _order_key(self, delivery: Delivery) -> object:
+        ordering = self.ordering
+        if ordering is None:
+            return None
+        if callable(ordering):
+            return ordering(delivery)
+        if ordering == "delivery":
+            return delivery.key
+        if delivery.event is None:
+            return None
+        return delivery.event.get(ordering)
+
+    async def _handle(self, delivery: Delivery, slots: asyncio.Semaphore, locks: _KeyLocks) -> None:
+        try:
+            async with locks.hold(self._order_key(delivery)):
+                settled, delay = await self._process(delivery)
+            if settled:
+                await delivery.ack()
+            else:
+                await delivery.nack(delay)
+        except asyncio.CancelledError:
+            # Shutting down before the delivery settled: have it redelivered.
+            with contextlib.suppress(Exception):
+                await delivery.nack()
+            raise
+        except Exception:
+            log.exception("%s: unexpected error handling %r; nacking it", self.name, delivery)
+            with contextlib.suppress(Exception):
+                await delivery.nack()
+        finally:
+            slots.release()
+
+    async def _process(self, delivery: Delivery) -> tuple[bool, float | None]:
+        """Return (settled, nack delay)."""
+        metrics = self.metrics
+        metrics.count("received")
+        event = delivery.event
+        if event is None:
+            metrics.count("undecodable")
+            dead = undecodable_event(
+                delivery.raw, delivery.error, source=f"cesdk://pipeline/{self.name}"
+            )
+            return await self._write_dead_letter(dead, route=""), None
+        if self.steps:
+            try:
+                events = await apply_steps(self.steps, event)
+            except Exception as exc:
+                dead = dead_letter_event(
+                    event, reason=f"pipeline step failed: {exc!r}", attempts=0, sink="steps"
+                )
+                return await self._write_dead_letter(dead, route=""), None
+            if not events:
+                metrics.count("dropped")
+                return True, None
+        else:
+            events = [event]
+        jobs = [self._deliver(route, ev) for ev in events for route in self.routes]
+        if len(jobs) == 1:
+            ok = await jobs[0]
+            return ok, None if ok else 1.0
+        results = await asyncio.gather(*jobs)
+        ok = all(results)
+        return ok, None if ok else 1.0
+
+    async def _deliver(self, route: Route, event: CloudEvent) -> bool:
+        name = route.name or ""
+        try:
+            if route.filter is not None and not route.filter(event):
+                self.metrics.count("filtered", name)
+                return True
+            events = await apply_steps(route.steps, event) if route.steps else [event]
+        except Exception as exc:
+            dead = dead_letter_event(
+                event, reason=f"route filter or step failed: {exc!r}", attempts=0, sink=name
+            )
+            return await self._write_dead_letter(dead, route=name)
+        if not events:
+            self.metrics.count("dropped", name)
+            return True
+        ok = True
+        for ev in events:
+            ok = await self._send(route, ev) and ok
+        return ok
+
+    async def _claim(self, dedupe: Dedupe, key: str) -> tuple[ClaimState, str]:
+        deadline = time.monotonic() + dedupe.lease
+        wait = 0.01
+        while True:
+            claim = await dedupe.store.claim(key, dedupe.lease)
+            if claim.state is not ClaimState.BUSY or time.monotonic() > deadline:
+                return claim.state, claim.token
+            # Another worker is sending this event now: wait for it to commit or release.
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 1.0)
+
+    async def _send(self, route: Route, event: CloudEvent) -> bool:
+        name = route.name or ""
+        metrics = self.metrics
+        dedupe = route.dedupe
+        key = token = ""
+        if dedupe is not None:
+            key = f"{name}\x1f{dedupe.key(event)}"
+            try:
+                state, token = await self._claim(dedupe, key)
+            except Exception as exc:
+                log.warning("%s/%s: dedup store failed (%r); will redeliver", self.name, name, exc)
+                return False
+            if state is ClaimState.DUPLICATE:
+                metrics.count("deduplicated", name)
+                return True
+            if state is ClaimState.BUSY:
+                return False
+        retry = route.retry
+        limiter = route._limiter
+        sink = route.sink
+        attempts = 0
+        started = time.monotonic()
+        reason = ""
+        while True:
+            if limiter is not None:
+                await limiter.acquire(event)
+            attempts += 1
+            retry_after: float | None = None
+            sent_at = time.monotonic()
+            try:
+                if retry.timeout is not None:
+                    await asyncio.wait_for(sink.send(event), retry.timeout)
+                else:
+                    await sink.send(event)
+            except _PERMANENT as exc:
+                reason = f"permanent failure: {exc}"
+                break
+            except RetryableDeliveryError as exc:
+                retry_after = exc.retry_after
+                reason = f"retryable failure: {exc}"
+            except TimeoutError:
+                reason = f"send timed out after {retry.timeout}s"
+            except Exception as exc:
+                reason = f"unexpected error: {exc!r}"
+            else:
+                metrics.observe(name, time.monotonic() - sent_at)
+                metrics.count("delivered", name)
+                if dedupe is not None:
+                    try:
+                        await dedupe.store.commit(key, token, dedupe.ttl)
+                    except Exception as exc:
+                        log.warning("%s/%s: dedup commit failed: %r", self.name, name, exc)
+                return True
+            delay = retry.delay(
+                attempts, elapsed=time.monotonic() - started, retry_after=retry_after
+            )
+            if delay is None:
+                reason = f"gave up after {attempts} attempt(s); last: {reason}"
+                break
+            metrics.count("retried", name)
+            await asyncio.sleep(delay)
+        if dedupe is not None:
+            with contextlib.suppress(Exception):
+                await dedupe.store.release(key, token)
+        dead = dead_letter_event(event, reason=reason, attempts=attempts, sink=name)
+        return await self._write_dead_letter(dead, route=name)
+
+    async def _write_dead_letter(self, event: CloudEvent, *, route: str) -> bool:
+        for attempt in range(3):
+            try:
+                await self.dead_letter.send(event)
+            except Exception as exc:
+                log.warning(
+                    "%s: dead letter sink failed (attempt %d): %r", self.name, attempt + 1, exc
+                )
+                await asyncio.sleep(0.05 * (attempt + 1))
+            else:
+                self.metrics.count("deadlettered", route)
+                return True
+        self.metrics.count("failed", route)
+        return False
+
+
+def routes_from(sinks: Iterable[Sink]) -> list[Route]:
+    """Return one plain route per sink."""
+    return [Route(sink) for sink in sinks]

@@ -1,0 +1,120 @@
+"""Real peers started on free loopback ports, for tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["RedisServer", "free_port", "peer_missing", "wait_until"]
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "") -> None:
+    """Poll ``condition`` until it is true.
+
+    Raises:
+        TimeoutError: it stayed false for ``timeout`` seconds; the message names ``what``.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what or condition}")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def peer_missing(binary: str, how: str) -> str:
+    """Return the message for a missing peer binary; under ``CI=true`` it is an error.
+
+    Raises:
+        RuntimeError: ``CI`` is set, so a missing peer must fail the run, not skip it.
+    """
+    message = f"{binary} is not installed ({how})"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise RuntimeError(f"{message}; CI=true forbids skipping")
+    return message
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class RedisServer:
+    """A real ``redis-server`` on a free loopback port, in a temporary folder.
+
+    Example:
+        >>> with RedisServer() as redis:  # doctest: +SKIP
+        ...     print(redis.url)
+    """
+
+    def __init__(self, binary: str = "redis-server") -> None:
+        path = shutil.which(binary)
+        if path is None:
+            raise FileNotFoundError(peer_missing(binary, "apt-get install redis-server"))
+        self.binary = path
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._dir = Path(tempfile.mkdtemp(prefix="cesdk-redis-"))
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisServer:
+        """Start the server and wait until it accepts connections."""
+        self._process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self._dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(lambda: _port_open(self.port), timeout=15, what=f"redis on {self.port}")
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and remove its folder."""
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
