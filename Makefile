@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export UV_LINK_MODE ?= copy
 RUN := $(UV) run --frozen
-DEBIAN_PACKAGES :=
+DEBIAN_PACKAGES := redis-server
 
 .PHONY: help uv sync system-deps quickstart test check lint format typecheck imports docs bench conformance clean
 
