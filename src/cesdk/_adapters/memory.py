@@ -16,6 +16,7 @@ __all__ = ["MemorySink", "MemorySource"]
 
 _CHANNELS: dict[str, asyncio.Queue[Any]] = {}
 _CLOSE = object()
+_NO_RAW = RawMessage(metadata={"memory": True})
 
 
 def channel(name: str) -> asyncio.Queue[Any]:
@@ -30,7 +31,8 @@ def _decode(
     item: CloudEvent | RawMessage | bytes,
 ) -> tuple[CloudEvent | None, RawMessage, Exception | None]:
     if isinstance(item, CloudEvent):
-        return item, RawMessage(json_format.encode(item)), None
+        # Handed over as an event: there were no bytes on any wire to keep.
+        return item, _NO_RAW, None
     raw = item if isinstance(item, RawMessage) else RawMessage(bytes(item))
     try:
         return json_format.decode(raw.body), raw, None

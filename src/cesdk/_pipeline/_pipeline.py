@@ -324,8 +324,12 @@ class Pipeline:
 
     async def _handle(self, delivery: Delivery, slots: asyncio.Semaphore, locks: _KeyLocks) -> None:
         try:
-            async with locks.hold(self._order_key(delivery)):
+            key = self._order_key(delivery) if self.ordering is not None else None
+            if key is None:
                 settled, delay = await self._process(delivery)
+            else:
+                async with locks.hold(key):
+                    settled, delay = await self._process(delivery)
             if settled:
                 await delivery.ack()
             else:
