@@ -91,6 +91,18 @@ class MemoryDedupStore:
         if entry is not None and not entry[0] and entry[1] == token:
             del self._entries[key]
 
+    async def incr(self, key: str, window: float) -> int:
+        """Count an occurrence of ``key`` in a window starting at its first occurrence."""
+        now = self._clock()
+        full = "\x1ecount\x1e" + key
+        entry = self._entries.get(full)
+        if entry is None or entry[2] <= now:
+            self._entries[full] = (True, "1", now + window)
+            return 1
+        n = int(entry[1]) + 1
+        self._entries[full] = (True, str(n), entry[2])
+        return n
+
     async def close(self) -> None:
         """Nothing to release."""
 

@@ -24,6 +24,14 @@ redis.call('SET', KEYS[1], 'd', 'PX', ARGV[1])
 return 1
 """
 
+# A counter whose window starts at the first occurrence: INCR, then set the expiry
+# only on the first.
+_INCR: Final = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
 
 class RedisDedupStore:
     """Keys in Redis: ``SET key NX PX`` to claim, Lua scripts to commit and release.
@@ -56,6 +64,7 @@ class RedisDedupStore:
         self._redis = client
         self._release = client.register_script(_RELEASE)
         self._commit = client.register_script(_COMMIT)
+        self._incr = client.register_script(_INCR)
 
     async def claim(self, key: str, lease: float) -> Claim:
         """Take the key for ``lease`` seconds unless it is delivered or leased."""
@@ -79,6 +88,11 @@ class RedisDedupStore:
     async def release(self, key: str, token: str) -> None:
         """Delete our lease, if it is still ours."""
         await self._release(keys=[self.prefix + key], args=[token])
+
+    async def incr(self, key: str, window: float) -> int:
+        """Count an occurrence of ``key`` in a window starting at its first occurrence."""
+        n = await self._incr(keys=[self.prefix + "count:" + key], args=[max(1, int(window * 1000))])
+        return int(n)
 
     async def close(self) -> None:
         """Close the connection pool."""
