@@ -29,6 +29,8 @@ from cesdk._errors import (
 from cesdk._event import NO_DATA, CloudEvent, NoData
 from cesdk._pipeline._contracts import Delivery, RawMessage, Sink, Source
 from cesdk._pipeline._dedup import Claim, ClaimState, Dedupe, DedupStore, MemoryDedupStore
+from cesdk._pipeline._noise import WindowCounter, once_per, threshold
+from cesdk._pipeline._observe import HealthServer, prometheus_text
 from cesdk._pipeline._pipeline import Pipeline, Route
 from cesdk._pipeline._ratelimit import RateLimit
 from cesdk._pipeline._redis import RedisDedupStore
