@@ -13,6 +13,7 @@ import base64
 import binascii
 import calendar
 import datetime as _dt
+import ipaddress
 import os
 import re
 import time as _time
@@ -90,7 +91,7 @@ def check_string(value: str) -> str | None:
 _URI_CHAR = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]]|%[0-9A-Fa-f]{2})*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _SCHEME_PREFIX = re.compile(r"([^/?#]*):")
-_IP_LITERAL = re.compile(r"\[[0-9A-Za-z.:~!$&'()*+,;=\-_]+\]")
+_IPV_FUTURE = re.compile(r"[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+")
 
 
 # The common shapes: an absolute path, or a scheme and anything without '%', '#', '[', ']'.
@@ -100,8 +101,38 @@ _SIMPLE_URI_REFERENCE = re.compile(
 _SIMPLE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*")
 
 
+def _authority_problem(authority: str) -> str | None:
+    """Check an authority (RFC 3986 section 3.2): [ userinfo "@" ] host [ ":" port ]."""
+    userinfo, at, host_port = authority.rpartition("@")
+    if at and "@" in userinfo:
+        return "the authority holds more than one '@' (RFC 3986 section 3.2.1)"
+    if "[" in userinfo or "]" in userinfo:
+        return "'[' and ']' are allowed only around an IP literal host (RFC 3986 3.2.2)"
+    if host_port.startswith("["):
+        close = host_port.find("]")
+        if close == -1:
+            return "an IP literal host is missing its closing ']' (RFC 3986 3.2.2)"
+        literal, port_part = host_port[1:close], host_port[close + 1 :]
+        if _IPV_FUTURE.fullmatch(literal) is None:
+            try:
+                ipaddress.IPv6Address(literal)
+            except ValueError:
+                return f"[{literal}] is not an IPv6 address or IPvFuture (RFC 3986 3.2.2)"
+        if port_part and not port_part.startswith(":"):
+            return "only ':port' may follow an IP literal host (RFC 3986 3.2)"
+        port = port_part[1:]
+    else:
+        host, _, port = host_port.partition(":")
+        if "[" in host or "]" in host:
+            return "'[' and ']' are allowed only around an IP literal host (RFC 3986 3.2.2)"
+    if (port and not port.isdigit()) or not port.isascii():
+        return f"port {port!r} is not a number (RFC 3986 section 3.2.3)"
+    return None
+
+
 def _uri_problem(value: str, absolute: bool) -> str | None:
-    if (_SIMPLE_URI if absolute else _SIMPLE_URI_REFERENCE).fullmatch(value) is not None:
+    simple = (_SIMPLE_URI if absolute else _SIMPLE_URI_REFERENCE).fullmatch(value) is not None
+    if simple and "//" not in value:
         return None
     kind = "URI" if absolute else "URI-reference"
     if not value:
@@ -126,22 +157,18 @@ def _uri_problem(value: str, absolute: bool) -> str | None:
         if "#" in value[fragment_at + 1 :]:
             return "a URI-reference has at most one '#'"
     rest = value[scheme.end() :] if scheme is not None else value
+    if rest.startswith("//"):
+        cut = len(rest)
+        for sep in "/?#":
+            at = rest.find(sep, 2)
+            if at != -1:
+                cut = min(cut, at)
+        problem = _authority_problem(rest[2:cut])
+        if problem is not None:
+            return problem
+        rest = rest[cut:]
     if "[" in rest or "]" in rest:
-        authority = ""
-        if rest.startswith("//"):
-            cut = len(rest)
-            for sep in "/?#":
-                at = rest.find(sep, 2)
-                if at != -1:
-                    cut = min(cut, at)
-            authority, rest = rest[2:cut], rest[cut:]
-        host = authority.rpartition("@")[2]
-        if (
-            "[" in rest
-            or "]" in rest
-            or (("[" in host or "]" in host) and _IP_LITERAL.match(host) is None)
-        ):
-            return "'[' and ']' are allowed only around an IP literal host (RFC 3986 3.2.2)"
+        return "'[' and ']' are allowed only around an IP literal host (RFC 3986 3.2.2)"
     return None
 
 
@@ -254,6 +281,11 @@ class Timestamp(datetime):
         if isinstance(fields, str):
             raise ValueError(fields)
         year, month, day, hour, minute, second, micro, offset = fields
+        if year == 0:
+            raise ValueError(
+                f"{text!r} is valid RFC 3339, but year 0000 is outside what a Python "
+                "datetime holds; read the text from event.attributes['time']"
+            )
         if second == 60:
             second, micro = 59, 999999
         tz = UTC if offset == 0 else timezone(timedelta(minutes=offset))

@@ -1,0 +1,1 @@
+pytest_plugins = ["cesdk.testing.fixtures"]
