@@ -1,0 +1,3 @@
+"""Repository-wide pytest setup: the fixtures that start real peers."""
+
+pytest_plugins = ["cesdk.testing.fixtures"]
