@@ -26,10 +26,29 @@ _NOT_STRING = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uf
 _REASON_MAX = 2000
 
 
-def _as_string(text: str) -> str:
+def _clean(text: str) -> str:
     """Make any text a valid CloudEvents String: control characters become spaces."""
-    text = _NOT_STRING.sub(" ", text).strip() or "unknown"
+    return _NOT_STRING.sub(" ", text)
+
+
+def _as_string(text: str) -> str:
+    """A reason: a valid String, cut to a readable length."""
+    text = _clean(text).strip() or "unknown"
     return text if len(text) <= _REASON_MAX else text[: _REASON_MAX - 3] + "..."
+
+
+def _json_text(value: object) -> str:
+    # JSON escapes control characters itself; surrogates and the like are replaced.
+    text = orjson.dumps(value, default=str).decode() if _encodable(value) else "null"
+    return _clean(text)
+
+
+def _encodable(value: object) -> bool:
+    try:
+        orjson.dumps(value, default=str)
+    except (orjson.JSONEncodeError, TypeError):
+        return False
+    return True
 
 
 def dead_letter_event(event: CloudEvent, *, reason: str, attempts: int, sink: str) -> CloudEvent:
@@ -44,15 +63,15 @@ def dead_letter_event(event: CloudEvent, *, reason: str, attempts: int, sink: st
 
 def undecodable_event(raw: RawMessage, error: Exception | None, *, source: str) -> CloudEvent:
     """Wrap a message that did not decode: its bytes as data, its headers as JSON text."""
-    headers = orjson.dumps([list(pair) for pair in raw.headers]).decode()
-    metadata = orjson.dumps(dict(raw.metadata), default=str).decode()
+    headers = _json_text([[_clean(str(k)), _clean(str(v))] for k, v in raw.headers])
+    metadata = _json_text({_clean(str(k)): v for k, v in raw.metadata.items()})
     extensions: dict[str, object] = {
         "deadletterreason": _as_string(f"undecodable: {error}" if error else "undecodable"),
         "deadletterattempts": 0,
         "deadlettersink": "decoder",
         "deadlettertime": now_rfc3339(),
-        "deadletterheaders": _as_string(headers),
-        "deadlettermetadata": _as_string(metadata),
+        "deadletterheaders": headers,
+        "deadlettermetadata": metadata,
     }
     return CloudEvent(
         type=UNDECODABLE_TYPE,

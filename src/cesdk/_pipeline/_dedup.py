@@ -81,9 +81,9 @@ class MemoryDedupStore:
 
     async def commit(self, key: str, token: str, ttl: float) -> None:
         """Record the key as delivered for ``ttl`` seconds."""
-        entry = self._entries.get(key)
-        if entry is None or entry[1] == token or entry[2] <= self._clock():
-            self._entries[key] = (True, token, self._clock() + ttl)
+        # Delivered is delivered: even if our lease expired and another worker took
+        # the key over meanwhile, record it, so that worker's release cannot forget it.
+        self._entries[key] = (True, token, self._clock() + ttl)
 
     async def release(self, key: str, token: str) -> None:
         """Forget our lease on the key."""

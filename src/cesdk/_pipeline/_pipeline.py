@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Literal, cast
+from urllib.parse import quote
 
 from cesdk import plugins
 from cesdk._errors import (
@@ -166,7 +167,7 @@ class Pipeline:
         self.shutdown_timeout = shutdown_timeout
         self.name = name
         self.metrics = Metrics(pipeline=name)
-        self._stopping: asyncio.Event | None = None
+        self._stopping = asyncio.Event()
         self._force = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._run_task: asyncio.Task[None] | None = None
@@ -199,12 +200,14 @@ class Pipeline:
     # -- running ------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop fetching; in-flight work finishes within ``shutdown_timeout``."""
-        if self._stopping is not None:
-            self._stopping.set()
+        """Stop fetching; in-flight work finishes within ``shutdown_timeout``.
+
+        Called before :meth:`run` starts, the run returns at once.
+        """
+        self._stopping.set()
 
     def _on_signal(self) -> None:
-        if self._stopping is not None and self._stopping.is_set():
+        if self._stopping.is_set():
             log.warning("%s: second signal, cancelling in-flight work", self.name)
             self._force = True
             for task in list(self._in_flight):
@@ -239,7 +242,6 @@ class Pipeline:
         if not self.routes:
             raise ValueError("the pipeline has no routes: add Route(...) or call .to(sink)")
         loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
         installed: list[signal.Signals] = []
         if handle_signals and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -257,12 +259,14 @@ class Pipeline:
                 await self._run_loop()
         finally:
             self.ready = False
+            self._stopping.clear()  # a later run() starts afresh
             for sig in installed:
                 loop.remove_signal_handler(sig)
 
     async def _run_loop(self) -> None:
-        assert self._stopping is not None
         self.ready = True
+        if self._stopping.is_set():
+            return
         slots = asyncio.Semaphore(self.concurrency)
         locks = _KeyLocks()
         fetch = asyncio.create_task(self._fetch(slots, locks))
@@ -273,10 +277,13 @@ class Pipeline:
             stop.cancel()
             if not fetch.done():
                 fetch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # Whatever ended the fetching, in-flight work is drained before anything
+            # is raised, so no delivery is left unsettled while the sinks close.
+            with contextlib.suppress(BaseException):
                 await fetch
             await self._drain()
-        fetch.result()  # a source that failed fails the run, after the drain
+        if not fetch.cancelled() and fetch.exception() is not None:
+            raise fetch.exception()  # type: ignore[misc]  # checked to be an exception
 
     async def _drain(self) -> None:
         if not self._in_flight:
@@ -354,7 +361,7 @@ class Pipeline:
         if event is None:
             metrics.count("undecodable")
             dead = undecodable_event(
-                delivery.raw, delivery.error, source=f"cesdk://pipeline/{self.name}"
+                delivery.raw, delivery.error, source=f"cesdk://pipeline/{quote(self.name, safe='')}"
             )
             return await self._write_dead_letter(dead, route=""), None
         if self.steps:

@@ -76,7 +76,7 @@ class RedisDedupStore:
             current = await self._redis.get(name)
             if current is None:
                 continue  # expired between the two calls: try again
-            if current == b"d":
+            if current in (b"d", "d"):  # bytes, or str from a decode_responses client
                 return Claim(ClaimState.DUPLICATE)
             return Claim(ClaimState.BUSY)
         return Claim(ClaimState.BUSY)
