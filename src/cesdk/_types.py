@@ -90,7 +90,7 @@ def check_string(value: str) -> str | None:
 # RFC 3986: unreserved / reserved / pct-encoded.
 _URI_CHAR = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]]|%[0-9A-Fa-f]{2})*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
-_SCHEME_PREFIX = re.compile(r"([^/?#]*):")
+_SCHEME_PREFIX = re.compile(r"([^/?#:]*):")
 _IPV_FUTURE = re.compile(r"[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+")
 
 
@@ -209,6 +209,11 @@ def _timestamp_problem(value: str) -> str | None:
             f"{value!r} is not an RFC 3339 date-time such as '2018-04-05T17:31:00Z' "
             "(seconds and a 'Z' or '+hh:mm' offset are required)"
         )
+    if m.group(1) == "0000":
+        return (
+            f"year 0000 in {value!r} is valid RFC 3339, but cesdk cannot represent it as a "
+            "date (a Python datetime starts at year 1); use a year from 0001"
+        )
     day = m.group(3)
     if day > "28":
         year, month = int(m.group(1)), int(m.group(2))
@@ -281,11 +286,6 @@ class Timestamp(datetime):
         if isinstance(fields, str):
             raise ValueError(fields)
         year, month, day, hour, minute, second, micro, offset = fields
-        if year == 0:
-            raise ValueError(
-                f"{text!r} is valid RFC 3339, but year 0000 is outside what a Python "
-                "datetime holds; read the text from event.attributes['time']"
-            )
         if second == 60:
             second, micro = 59, 999999
         tz = UTC if offset == 0 else timezone(timedelta(minutes=offset))

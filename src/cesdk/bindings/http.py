@@ -144,9 +144,10 @@ def from_http(headers: HeadersInput, body: bytes | bytearray | memoryview | str)
     attrs: dict[str, str] = {}
     for name, value in lowered.items():
         if name.startswith(_CE_PREFIX):
+            value = value.strip(" \t")  # OWS around the value; never decoded spaces
             if "%" in value or '"' in value or not value.isascii():
                 value = decode_header_value(value, name)
-            attrs[name[3:]] = value.strip(" \t")
+            attrs[name[3:]] = value
     if not attrs:
         raise DecodeError(
             "not a CloudEvent: no ce- headers, and Content-Type "

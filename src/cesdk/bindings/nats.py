@@ -91,9 +91,10 @@ def from_nats(message: Any) -> CloudEvent:
     attrs: dict[str, str] = {}
     for name, value in headers.items():
         if name.startswith(_PREFIX):
+            value = value.strip(" \t")  # OWS around the value; never decoded spaces
             if "%" in value or '"' in value or not value.isascii():
                 value = decode_header_value(value, name)
-            attrs[name[3:]] = value.strip(" \t")
+            attrs[name[3:]] = value
     structured_ct = content_type is not None and content_type.lstrip(" \t").lower().startswith(
         "application/cloudevents"
     )

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["find_duplicate_name"]
+__all__ = ["duplicate_in_batch", "find_duplicate_name"]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -104,16 +104,25 @@ def _scan_object(text: str, at: int) -> tuple[str | None, int]:
 
 
 def _exact_scan(text: str) -> str | None:
+    found = duplicate_in_batch(text)
+    return None if found is None else found[0]
+
+
+def duplicate_in_batch(text: str) -> tuple[str, int] | None:
+    """Return the first duplicated name and the index of its object (0 for one object)."""
     at = _WS.match(text).end()  # type: ignore[union-attr]  # matches ""
     if text[at] == "{":
-        return _scan_object(text, at)[0]
+        dup = _scan_object(text, at)[0]
+        return None if dup is None else (dup, 0)
     # A batch: an array of objects.
     at = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
+    index = 0
     while at < len(text) and text[at] != "]":
         if text[at] == "{":
             dup, at = _scan_object(text, at)
             if dup is not None:
-                return dup
+                return dup, index
+            index += 1
         else:
             at = _skip_value(text, at)
         at = _WS.match(text, at).end()  # type: ignore[union-attr]

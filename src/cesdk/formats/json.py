@@ -21,7 +21,7 @@ import orjson
 from cesdk._errors import DecodeError, EncodeError, InvalidMessageError
 from cesdk._event import NO_DATA, CloudEvent
 from cesdk._types import decode_base64, is_json_media_type
-from cesdk.formats._jsonscan import find_duplicate_name
+from cesdk.formats._jsonscan import duplicate_in_batch, find_duplicate_name
 
 __all__ = [
     "BATCH_CONTENT_TYPE",
@@ -171,10 +171,12 @@ def decode_batch(data: bytes | bytearray | memoryview | str) -> list[CloudEvent]
             raise DecodeError(
                 f"batch item {index} is {_json_kind(item)}, not a JSON object", position=index
             )
-    if items:
-        dup = find_duplicate_name(raw, items)
-        if dup is not None:
-            raise DecodeError(f"member {dup!r} appears more than once in a batch item")
+    if items and find_duplicate_name(raw, items) is not None:
+        found = duplicate_in_batch(raw.decode("utf-8"))
+        name, index = found if found is not None else ("?", -1)
+        raise DecodeError(
+            f"batch item {index}: member {name!r} appears more than once", position=index
+        )
     return [from_object(item, f"batch item {index}") for index, item in enumerate(items)]
 
 
