@@ -11,11 +11,8 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
-
-import pytest
 
 import cesdk
 from cesdk.formats import json as json_format
@@ -35,15 +32,13 @@ def _lines(path: Path) -> list[str]:
 
 def test_sigkill_ten_times_loses_nothing(tmp_path: Path, redis_server: RedisServer) -> None:
     source = tmp_path / "input.jsonl"
-    source.write_bytes(
-        b"".join(
-            json_format.encode(cesdk.CloudEvent(type="t", source="/crash", id=f"e{i}", data={"i": i}))
-            + b"\n"
-            for i in range(EVENTS)
-        )
-    )
-    paths = [str(p) for p in (source, tmp_path / "ckpt", tmp_path / "out.jsonl", tmp_path / "dead.jsonl")]
+    events = [
+        cesdk.CloudEvent(type="t", source="/crash", id=f"e{i}", data={"i": i})
+        for i in range(EVENTS)
+    ]
+    source.write_bytes(b"".join(json_format.encode(ev) + b"\n" for ev in events))
     output = tmp_path / "out.jsonl"
+    paths = [str(p) for p in (source, tmp_path / "ckpt", output, tmp_path / "dead.jsonl")]
     rng = random.Random(20261127)
     kills = 0
     for _ in range(KILLS):
@@ -51,7 +46,7 @@ def test_sigkill_ten_times_loses_nothing(tmp_path: Path, redis_server: RedisServ
         proc = subprocess.Popen([sys.executable, str(WORKER), *paths, redis_server.url])
         try:
             wait_until(
-                lambda t=target: len(_lines(output)) >= t or proc.poll() is not None,
+                lambda t=target, p=proc: len(_lines(output)) >= t or p.poll() is not None,
                 timeout=60,
                 what=f"{target} delivered lines",
             )
@@ -71,8 +66,3 @@ def test_sigkill_ten_times_loses_nothing(tmp_path: Path, redis_server: RedisServ
     assert repeats <= kills * CONCURRENCY, delivered.most_common(5)
     assert not _lines(tmp_path / "dead.jsonl")
     assert kills >= KILLS // 2, "the worker finished before it could be killed"
-
-
-@pytest.fixture(scope="module")
-def _keep_time() -> float:
-    return time.monotonic()
