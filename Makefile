@@ -54,6 +54,8 @@ docs: sync ## Build the documentation site into .site/
 
 bench: sync ## Benchmarks against the official SDK and the raw clients
 	$(RUN) python bench/codecs.py
+	$(RUN) python bench/cesql.py
+	$(RUN) python bench/pipeline.py
 
 conformance: sync ## Regenerate docs/conformance.md (cesdk and the official SDK)
 	$(RUN) python -m cesdk_spec_tests.report docs/conformance.md

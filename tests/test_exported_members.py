@@ -26,6 +26,11 @@ PUBLIC_SUBMODULES = [
     "cesdk.bindings.kafka",
     "cesdk.bindings.nats",
     "cesdk.interop",
+    "cesdk.cesql",
+    "cesdk.filters",
+    "cesdk.extensions",
+    "cesdk.plugins",
+    "cesdk.testing",
 ]
 
 

@@ -9,7 +9,7 @@ The flat public API lives here; formats and bindings are sub-namespaces::
     msg = cesdk.bindings.http.to_binary(ev)
 """
 
-from cesdk import bindings, extensions, formats, plugins
+from cesdk import bindings, cesql, extensions, filters, formats, plugins
 from cesdk._adapters.console import ConsoleSink
 from cesdk._adapters.file import FileSink, FileSource
 from cesdk._adapters.generator import GeneratorSource
@@ -78,7 +78,9 @@ __all__ = [
     "WindowCounter",
     "__version__",
     "bindings",
+    "cesql",
     "extensions",
+    "filters",
     "formats",
     "once_per",
     "parse_duration",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Final
-
-import orjson
 
 from cesdk._event import CloudEvent
 from cesdk._pipeline._contracts import RawMessage
@@ -38,17 +37,10 @@ def _as_string(text: str) -> str:
 
 
 def _json_text(value: object) -> str:
-    # JSON escapes control characters itself; surrogates and the like are replaced.
-    text = orjson.dumps(value, default=str).decode() if _encodable(value) else "null"
-    return _clean(text)
-
-
-def _encodable(value: object) -> bool:
-    try:
-        orjson.dumps(value, default=str)
-    except (orjson.JSONEncodeError, TypeError):
-        return False
-    return True
+    # ASCII-only JSON: every control character, non-ASCII character and even a lone
+    # surrogate (from surrogateescape decoding) becomes a \\u escape, so the text is a
+    # valid CloudEvents String and nothing is lost.
+    return json.dumps(value, ensure_ascii=True, default=repr)
 
 
 def dead_letter_event(event: CloudEvent, *, reason: str, attempts: int, sink: str) -> CloudEvent:
@@ -63,8 +55,8 @@ def dead_letter_event(event: CloudEvent, *, reason: str, attempts: int, sink: st
 
 def undecodable_event(raw: RawMessage, error: Exception | None, *, source: str) -> CloudEvent:
     """Wrap a message that did not decode: its bytes as data, its headers as JSON text."""
-    headers = _json_text([[_clean(str(k)), _clean(str(v))] for k, v in raw.headers])
-    metadata = _json_text({_clean(str(k)): v for k, v in raw.metadata.items()})
+    headers = _json_text([[str(k), str(v)] for k, v in raw.headers])
+    metadata = _json_text({str(k): v for k, v in raw.metadata.items()})
     extensions: dict[str, object] = {
         "deadletterreason": _as_string(f"undecodable: {error}" if error else "undecodable"),
         "deadletterattempts": 0,

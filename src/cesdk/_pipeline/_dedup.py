@@ -46,6 +46,10 @@ class DedupStore(Protocol):
         """Give the key back after a failed send, so that a retry may claim it."""
         ...
 
+    async def extend(self, key: str, token: str, lease: float) -> bool:
+        """Renew our lease for ``lease`` seconds; False if it is no longer ours."""
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...
@@ -84,6 +88,14 @@ class MemoryDedupStore:
         # Delivered is delivered: even if our lease expired and another worker took
         # the key over meanwhile, record it, so that worker's release cannot forget it.
         self._entries[key] = (True, token, self._clock() + ttl)
+
+    async def extend(self, key: str, token: str, lease: float) -> bool:
+        """Renew our lease for ``lease`` seconds; False if it is no longer ours."""
+        entry = self._entries.get(key)
+        if entry is None or entry[0] or entry[1] != token:
+            return False
+        self._entries[key] = (False, token, self._clock() + lease)
+        return True
 
     async def release(self, key: str, token: str) -> None:
         """Forget our lease on the key."""

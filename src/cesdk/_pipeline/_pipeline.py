@@ -416,6 +416,16 @@ class Pipeline:
             await asyncio.sleep(wait)
             wait = min(wait * 2, 1.0)
 
+    async def _keep_claim(self, dedupe: Dedupe, key: str, token: str) -> tuple[ClaimState, str]:
+        try:
+            if await dedupe.store.extend(key, token, dedupe.lease):
+                return ClaimState.CLAIMED, token
+            claim = await dedupe.store.claim(key, dedupe.lease)
+        except Exception as exc:
+            log.warning("%s: dedup store failed renewing a lease: %r", self.name, exc)
+            return ClaimState.BUSY, token
+        return claim.state, claim.token
+
     async def _send(self, route: Route, event: CloudEvent) -> bool:
         name = route.name or ""
         metrics = self.metrics
@@ -477,6 +487,14 @@ class Pipeline:
                 break
             metrics.count("retried", name)
             await asyncio.sleep(delay)
+            if dedupe is not None:
+                # A long wait may outlast the lease: renew it, or find out who has it.
+                state, token = await self._keep_claim(dedupe, key, token)
+                if state is ClaimState.DUPLICATE:
+                    metrics.count("deduplicated", name)
+                    return True
+                if state is ClaimState.BUSY:
+                    return False  # another worker sends it now; redeliver to find out
         if dedupe is not None:
             with contextlib.suppress(Exception):
                 await dedupe.store.release(key, token)

@@ -24,6 +24,12 @@ redis.call('SET', KEYS[1], 'd', 'PX', ARGV[1])
 return 1
 """
 
+_EXTEND: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
 # A counter whose window starts at the first occurrence: INCR, then set the expiry
 # only on the first.
 _INCR: Final = """
@@ -65,6 +71,7 @@ class RedisDedupStore:
         self._release = client.register_script(_RELEASE)
         self._commit = client.register_script(_COMMIT)
         self._incr = client.register_script(_INCR)
+        self._extend = client.register_script(_EXTEND)
 
     async def claim(self, key: str, lease: float) -> Claim:
         """Take the key for ``lease`` seconds unless it is delivered or leased."""
@@ -84,6 +91,13 @@ class RedisDedupStore:
     async def commit(self, key: str, token: str, ttl: float) -> None:
         """Record the key as delivered for ``ttl`` seconds."""
         await self._commit(keys=[self.prefix + key], args=[max(1, int(ttl * 1000))])
+
+    async def extend(self, key: str, token: str, lease: float) -> bool:
+        """Renew our lease for ``lease`` seconds; False if it is no longer ours."""
+        renewed = await self._extend(
+            keys=[self.prefix + key], args=[token, max(1, int(lease * 1000))]
+        )
+        return bool(renewed)
 
     async def release(self, key: str, token: str) -> None:
         """Delete our lease, if it is still ours."""
