@@ -101,7 +101,8 @@ def main() -> int:
     if args.rss:
         small = asyncio.run(_stream(10_000))
         large = asyncio.run(_stream(1_000_000))
-        print(f"RSS after 10k: {small:.1f} MB, after 1M: {large:.1f} MB, growth {large - small:.1f} MB")
+        growth = large - small
+        print(f"RSS after 10k: {small:.1f} MB, after 1M: {large:.1f} MB, growth {growth:.1f} MB")
     return 0
 
 

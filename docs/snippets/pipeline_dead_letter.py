@@ -8,7 +8,9 @@ dead_letters = CapturingSink()
 source = cesdk.MemorySource(
     [cesdk.CloudEvent(type="t", source="/s", id="1"), b"{not json"]  # one event, one garbage
 )
-pipeline = cesdk.Pipeline(source, routes=[cesdk.Route(refusing, name="hook")], dead_letter=dead_letters)
+pipeline = cesdk.Pipeline(
+    source, routes=[cesdk.Route(refusing, name="hook")], dead_letter=dead_letters
+)
 asyncio.run(pipeline.run())
 
 by_type = {ev.type: ev for ev in dead_letters.events}
