@@ -6,7 +6,7 @@ export UV_LINK_MODE ?= copy
 RUN := $(UV) run --frozen
 DEBIAN_PACKAGES := redis-server
 
-.PHONY: help uv sync system-deps quickstart test check lint format typecheck imports docs bench conformance clean
+.PHONY: help uv sync system-deps quickstart test check lint format typecheck imports docs bench conformance reference clean
 
 help: ## List the recipes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ bench: sync ## Benchmarks against the official SDK and the raw clients
 
 conformance: sync ## Regenerate docs/conformance.md (cesdk and the official SDK)
 	$(RUN) python -m cesdk_spec_tests.report docs/conformance.md
+
+reference: sync ## Regenerate docs/yaml-reference.md from the YAML schema
+	$(RUN) python scripts/gen_yaml_reference.py
 
 clean: ## Remove build output and caches
 	rm -rf .site .pytest_cache .mypy_cache .ruff_cache .hypothesis dist

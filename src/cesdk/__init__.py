@@ -9,6 +9,8 @@ The flat public API lives here; formats and bindings are sub-namespaces::
     msg = cesdk.bindings.http.to_binary(ev)
 """
 
+import typing as _typing
+
 from cesdk import bindings, cesql, extensions, filters, formats, plugins
 from cesdk._adapters.console import ConsoleSink
 from cesdk._adapters.file import FileSink, FileSource
@@ -16,6 +18,7 @@ from cesdk._adapters.generator import GeneratorSource
 from cesdk._adapters.memory import MemorySink, MemorySource
 from cesdk._errors import (
     CESDKError,
+    ConfigError,
     DecodeError,
     DeliveryError,
     EncodeError,
@@ -37,7 +40,24 @@ from cesdk._pipeline._redis import RedisDedupStore
 from cesdk._pipeline._retry import Retry, parse_duration, parse_retry_after
 from cesdk._types import Timestamp
 
+if _typing.TYPE_CHECKING:
+    from cesdk._config import json_schema, load_pipeline, validate_file
+
 __version__ = "0.1.0"
+
+# YAML pipelines need pydantic: loaded on first use, not by ``import cesdk``.
+_LAZY = frozenset({"json_schema", "load_pipeline", "validate_file"})
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module("cesdk._config"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cesdk' has no attribute {name!r}")
+
 
 __all__ = [
     "NO_DATA",
@@ -45,6 +65,7 @@ __all__ = [
     "Claim",
     "ClaimState",
     "CloudEvent",
+    "ConfigError",
     "ConsoleSink",
     "DecodeError",
     "DedupStore",
@@ -82,10 +103,13 @@ __all__ = [
     "extensions",
     "filters",
     "formats",
+    "json_schema",
+    "load_pipeline",
     "once_per",
     "parse_duration",
     "parse_retry_after",
     "plugins",
     "prometheus_text",
     "threshold",
+    "validate_file",
 ]

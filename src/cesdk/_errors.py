@@ -13,7 +13,8 @@ mixes in the builtin it refines so that ``except ValueError`` keeps working::
     ├── DeliveryError                         a sink could not deliver an event
     │   ├── RetryableDeliveryError            .retry_after: seconds to wait, or None
     │   └── PermanentDeliveryError            retrying cannot help (4xx, invalid event)
-    └── PluginError (LookupError)             a plugin is missing, disabled or ambiguous
+    ├── PluginError (LookupError)             a plugin is missing, disabled or ambiguous
+    └── ConfigError (ValueError)              a pipeline file that cannot be used: .file .line .key
 
 ``InvalidMessageError`` is both a ``DecodeError`` and an ``InvalidEventError``: a
 decoder's caller can catch ``DecodeError`` alone and still read ``.errors``.
@@ -21,10 +22,11 @@ decoder's caller can catch ``DecodeError`` alone and still read ``.errors``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 __all__ = [
     "CESDKError",
+    "ConfigError",
     "DecodeError",
     "DeliveryError",
     "EncodeError",
@@ -109,3 +111,35 @@ class PermanentDeliveryError(DeliveryError):
 
 class PluginError(CESDKError, LookupError):
     """A plugin that is missing, disabled, or registered twice under one name."""
+
+
+class ConfigError(CESDKError, ValueError):
+    """A pipeline file that cannot be used; names the file, line and key.
+
+    Attributes:
+        file: the file, as given.
+        line: the 1-based line, or ``None`` when the problem has no single place.
+        key: the key path, such as ``routes[0].retry.max_attempts`` (``""`` for the
+            file as a whole).
+        reason: the problem alone, without the location.
+        problems: every problem found; ``[self]`` for a single one.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str = "",
+        line: int | None = None,
+        key: str = "",
+        problems: Sequence[ConfigError] = (),
+    ) -> None:
+        self.file, self.line, self.key, self.reason = file, line, key, reason
+        self.problems: list[ConfigError] = list(problems) or [self]
+        place = file + (f":{line}" if line is not None else "")
+        text = ": ".join(part for part in (place, key, reason) if part)
+        if len(self.problems) > 1:
+            text = f"{len(self.problems)} problems in {file}:\n" + "\n".join(
+                f"  {problem}" for problem in self.problems
+            )
+        super().__init__(text)

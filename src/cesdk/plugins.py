@@ -17,12 +17,13 @@ Example:
 from __future__ import annotations
 
 import os
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Final
 
 from cesdk._errors import PluginError
 
-__all__ = ["GROUPS", "available", "load", "register", "unregister"]
+__all__ = ["GROUPS", "available", "load", "refresh", "register", "unregister"]
 
 GROUPS: Final = ("cesdk.sources", "cesdk.sinks", "cesdk.formats", "cesdk.dedup_stores")
 
@@ -53,7 +54,10 @@ def _disabled(group: str, name: str) -> bool:
     return name in blocked or f"{group}:{name}" in blocked
 
 
+@cache
 def _entry_points(group: str) -> dict[str, list[EntryPoint]]:
+    # Scanning every installed distribution is slow; installs do not change while a
+    # process runs (refresh() forgets the scan for those that do).
     found: dict[str, list[EntryPoint]] = {}
     for ep in entry_points(group=group):
         found.setdefault(ep.name, []).append(ep)
@@ -107,6 +111,11 @@ def load(group: str, name: str) -> Any:
         raise PluginError(
             f"plugin {group}:{name} ({candidates[0].value}) failed to import: {exc}"
         ) from exc
+
+
+def refresh() -> None:
+    """Forget the cached scan of installed distributions (after installing a plugin)."""
+    _entry_points.cache_clear()
 
 
 def register(group: str, name: str, obj: Any) -> None:

@@ -20,7 +20,9 @@ from cesdk import plugins
 @pytest.fixture(autouse=True)
 def _clean_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("CESDK_DISABLED_PLUGINS", raising=False)
+    plugins.refresh()
     yield
+    plugins.refresh()  # forget any scan of faked entry points
     for group in plugins.GROUPS:
         plugins.unregister(group, "pager")
 
@@ -30,6 +32,7 @@ def _fake_entry_points(monkeypatch: pytest.MonkeyPatch, *eps: EntryPoint) -> Non
         return [ep for ep in eps if ep.group == group]
 
     monkeypatch.setattr(plugins, "entry_points", entry_points)
+    plugins.refresh()
 
 
 def _ep(name: str, value: str, group: str, distribution: str) -> EntryPoint:
@@ -198,3 +201,17 @@ def test_default_dead_letter_goes_through_the_registry(
         plugins.unregister("cesdk.sinks", "file")
     assert made == ["deadletter.jsonl"]
     assert isinstance(pipeline.dead_letter, RecordingFileSink)
+
+
+def test_refresh_forgets_the_cached_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin installed while the process runs shows up after refresh()."""
+    assert "pager" not in plugins.available("cesdk.sinks")
+    ep = _ep("pager", "cesdk._adapters.console:ConsoleSink", "cesdk.sinks", "cesdk-pager")
+
+    def entry_points(*, group: str) -> list[EntryPoint]:
+        return [ep] if group == "cesdk.sinks" else []
+
+    monkeypatch.setattr(plugins, "entry_points", entry_points)
+    assert "pager" not in plugins.available("cesdk.sinks")  # still the cached scan
+    plugins.refresh()
+    assert "pager" in plugins.available("cesdk.sinks")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
-import yaml  # type: ignore[import-untyped]  # pyyaml ships no type hints; types-PyYAML is not a dependency
+import yaml
 
 from cesdk_spec_tests.implementation import AttributeInput, EventSpec, Message
 

@@ -1,0 +1,2 @@
+cesdk plugins
+cesdk plugins --json
