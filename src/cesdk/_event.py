@@ -177,6 +177,7 @@ _REMEMBERED: Final[dict[str, set[str]]] = {
 }
 _REMEMBER_MAX: Final = 4096
 _NOTHING: Final[frozenset[str]] = frozenset()
+_GOOD_NAMES: Final[set[str]] = set()  # extension names already found valid
 
 
 def _validate(attrs: dict[str, Any], generated: tuple[str, ...] = ()) -> dict[str, str]:
@@ -202,7 +203,14 @@ def _validate(attrs: dict[str, Any], generated: tuple[str, ...] = ()) -> dict[st
                     known.add(value)
                     continue
             else:
-                problem = check_name(name) or check_string(value)
+                if name in _GOOD_NAMES:
+                    problem = None
+                else:
+                    problem = check_name(name)
+                    if problem is None and len(_GOOD_NAMES) < _REMEMBER_MAX:
+                        _GOOD_NAMES.add(name)
+                if problem is None and not (value.isascii() and value.isprintable()):
+                    problem = check_string(value)
         elif type(value) is _Invalid:
             problem = value.reason
         else:
@@ -210,7 +218,9 @@ def _validate(attrs: dict[str, Any], generated: tuple[str, ...] = ()) -> dict[st
             if check is not None:
                 problem = check(value)
             else:
-                problem = check_name(name) or _check_extension_value(value)
+                problem = (None if name in _GOOD_NAMES else check_name(name)) or (
+                    _check_extension_value(value)
+                )
         if problem is not None:
             errors[name] = problem
     if (
@@ -382,10 +392,23 @@ class CloudEvent:
             attrs["time"] = _normalize_value(time)
         if id is None or specversion is None or source is None or type is None:
             attrs = {k: v for k, v in attrs.items() if v is not None}
+        core_errors: dict[str, str] | None = None
         if extensions:
-            self._init(attrs, data, self._add_extensions(attrs, extensions), generated)
-            return
+            for name, value in extensions.items():
+                if name in CORE_ATTRIBUTES:
+                    core_errors = core_errors or {}
+                    core_errors[name] = (
+                        f"{name!r} is a core attribute; pass it as a keyword argument, "
+                        "not in extensions"
+                    )
+                elif value is not None:
+                    kind = value.__class__
+                    if kind is not str and kind is not int and kind is not bool:
+                        value = _normalize_value(value)
+                    attrs[name] = value
         errors = _validate(attrs, generated)
+        if core_errors:
+            errors.update(core_errors)
         data_json: bytes | None = None
         kind = data.__class__
         if (kind is dict or kind is list) and (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,17 +23,22 @@ _TOKEN = re.compile(r'[{}\[\]]|"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"[^,}\]\s]+")
 
 
-_NEEDLES: dict[str, bytes] = {}
-_KEY_NEEDLES: dict[tuple[str, ...], tuple[bytes, ...]] = {}
+_PATTERNS: dict[frozenset[str], re.Pattern[bytes]] = {}
+_ESCAPE = b"\\u"
 
 
-def _needle(name: str) -> bytes:
-    needle = _NEEDLES.get(name)
-    if needle is None:
-        needle = b'"' + name.encode("utf-8", "replace") + b'"'
-        if len(_NEEDLES) < 4096:
-            _NEEDLES[name] = needle
-    return needle
+def _pattern(names: frozenset[str]) -> re.Pattern[bytes]:
+    """One regex finding every quoted occurrence of the names."""
+    pattern = _PATTERNS.get(names)
+    if pattern is None:
+        quoted = b"|".join(
+            re.escape(name.encode("utf-8", "replace"))
+            for name in sorted(names, key=len, reverse=True)
+        )
+        pattern = re.compile(b'"(?:' + quoted + b')"')
+        if len(_PATTERNS) < 1024:
+            _PATTERNS[names] = pattern
+    return pattern
 
 
 def find_duplicate_name(raw: bytes, objects: Sequence[dict[str, Any]]) -> str | None:
@@ -40,26 +46,23 @@ def find_duplicate_name(raw: bytes, objects: Sequence[dict[str, Any]]) -> str | 
 
     ``raw`` is valid JSON (already parsed into ``objects``): one object, or an array of
     objects for the batch format. A duplicate name needs its quoted form to occur more
-    often in ``raw`` than the objects hold it, unless written with ``\\u`` escapes.
+    often in ``raw`` than the objects hold it, unless written with ``\\u`` escapes; one
+    regex pass counts both, and only when it cannot rule a duplicate out does the exact
+    (slower) scan run.
     """
-    if b"\\u" not in raw:
-        count = raw.count
-        if len(objects) == 1:
-            names = tuple(objects[0])
-            needles = _KEY_NEEDLES.get(names)
-            if needles is None:
-                needles = tuple(_needle(name) for name in names)
-                if len(_KEY_NEEDLES) < 1024:
-                    _KEY_NEEDLES[names] = needles
-            if sum(map(count, needles)) == len(needles):
-                return None
-        else:
-            expected: dict[str, int] = {}
-            for obj in objects:
-                for name in obj:
-                    expected[name] = expected.get(name, 0) + 1
-            if all(count(_needle(name)) == n for name, n in expected.items()):
-                return None
+    if _ESCAPE in raw:
+        pass  # a name may be spelled with escapes: only the exact scan can tell
+    elif len(objects) == 1:
+        names = frozenset(objects[0])
+        if len(_pattern(names).findall(raw)) == len(names):
+            return None
+    else:
+        expected: Counter[bytes] = Counter()
+        for obj in objects:
+            expected.update(b'"' + name.encode("utf-8", "replace") + b'"' for name in obj)
+        found = _pattern(frozenset(n for obj in objects for n in obj)).findall(raw)
+        if Counter(found) == expected:
+            return None
     return _exact_scan(raw.decode("utf-8"))
 
 
