@@ -12,6 +12,7 @@ and, for the pytest fixtures that start real peers (``redis_server``), add to yo
 
 from cesdk._adapters.memory import MemorySink, MemorySource
 from cesdk.testing._capture import CapturingSink
+from cesdk.testing._contracts import SinkContract, SourceContract, contract_event
 from cesdk.testing._peers import RedisServer, free_port, peer_missing, wait_until
 
 __all__ = [
@@ -19,6 +20,9 @@ __all__ = [
     "MemorySink",
     "MemorySource",
     "RedisServer",
+    "SinkContract",
+    "SourceContract",
+    "contract_event",
     "free_port",
     "peer_missing",
     "wait_until",
