@@ -32,7 +32,7 @@ from cesdk._errors import (
 from cesdk._event import NO_DATA, CloudEvent, NoData
 from cesdk._pipeline._contracts import Delivery, RawMessage, Sink, Source
 from cesdk._pipeline._dedup import Claim, ClaimState, Dedupe, DedupStore, MemoryDedupStore
-from cesdk._pipeline._noise import WindowCounter, once_per, threshold
+from cesdk._pipeline._noise import Digest, WindowCounter, digest, once_per, threshold
 from cesdk._pipeline._observe import HealthServer, prometheus_text
 from cesdk._pipeline._pipeline import Pipeline, Route
 from cesdk._pipeline._ratelimit import RateLimit
@@ -72,6 +72,7 @@ __all__ = [
     "Dedupe",
     "Delivery",
     "DeliveryError",
+    "Digest",
     "EncodeError",
     "FileSink",
     "FileSource",
@@ -100,6 +101,7 @@ __all__ = [
     "__version__",
     "bindings",
     "cesql",
+    "digest",
     "extensions",
     "filters",
     "formats",

@@ -7,14 +7,18 @@ and is shared by every replica.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
+
+import orjson
 
 from cesdk._event import CloudEvent
 from cesdk._pipeline._dedup import MemoryDedupStore
 from cesdk._pipeline._steps import Step
+from cesdk.formats import json as json_format
 
-__all__ = ["WindowCounter", "once_per", "threshold"]
+__all__ = ["Digest", "WindowCounter", "digest", "once_per", "threshold"]
 
 KeySpec = str | Callable[[CloudEvent], object]
 
@@ -63,7 +67,7 @@ def threshold(
     """
     if count < 1 or window <= 0:
         raise ValueError("threshold needs count >= 1 and window > 0")
-    state = store or _default_store()
+    state = store if store is not None else _default_store()
     key_of = _key_function(key)
 
     async def step(event: CloudEvent) -> CloudEvent | None:
@@ -86,7 +90,7 @@ def once_per(
     """
     if window <= 0:
         raise ValueError("once_per needs window > 0")
-    state = store or _default_store()
+    state = store if store is not None else _default_store()
     key_of = _key_function(key)
 
     async def step(event: CloudEvent) -> CloudEvent | None:
@@ -95,3 +99,81 @@ def once_per(
 
     step.__qualname__ = f"once_per({window})"
     return step
+
+
+class Digest:
+    """Group events per key into one summary event per window (a step with a clock).
+
+    Each event is held back (the step returns None) until its key's window closes or
+    ``max`` events are held; then one ``dev.cesdk.digest`` event carries them all as
+    data (``events``: the held events in the JSON format, ``count``, ``key``). The
+    pipeline calls :meth:`tick` every second, so a window closes on time even when no
+    further event arrives.
+
+    Held events live in memory: a crash loses the ones not yet summarised. Use it for
+    notifications where a lost digest line is acceptable and a flood is not.
+
+    Args:
+        window: seconds from a key's first held event to its summary.
+        key: an attribute name or a function of the event.
+        max: the most events one summary carries; reaching it sends it early.
+        source: the summary events' source.
+    """
+
+    def __init__(
+        self,
+        window: float,
+        key: KeySpec = "subject",
+        *,
+        max: int = 50,
+        source: str = "/cesdk/digest",
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if window <= 0 or max < 1:
+            raise ValueError("digest needs window > 0 and max >= 1")
+        self.window = window
+        self.max = max
+        self.source = source
+        self._key = _key_function(key)
+        self._clock = clock or time.monotonic
+        self._held: dict[str, tuple[float, list[CloudEvent]]] = {}
+
+    def __repr__(self) -> str:
+        return f"digest({self.window}, max={self.max})"
+
+    def _summary(self, key: str, events: list[CloudEvent]) -> CloudEvent:
+        return CloudEvent(
+            type="dev.cesdk.digest",
+            source=self.source,
+            subject=key,
+            data={
+                "key": key,
+                "count": len(events),
+                "first": events[0].get("time") and str(events[0].get("time")),
+                "events": [orjson.loads(json_format.encode(ev)) for ev in events],
+            },
+        )
+
+    async def __call__(self, event: CloudEvent) -> CloudEvent | None:
+        """Hold ``event``; return a summary when its key's batch is full."""
+        key = str(self._key(event))
+        started, events = self._held.get(key, (self._clock(), []))
+        events.append(event)
+        if len(events) >= self.max:
+            self._held.pop(key, None)
+            return self._summary(key, events)
+        self._held[key] = (started, events)
+        return None
+
+    async def tick(self, *, flush: bool = False) -> list[CloudEvent]:
+        """Return the summaries of every window that has closed (every one, to flush)."""
+        now = self._clock()
+        due = [k for k, (started, _) in self._held.items() if flush or now - started >= self.window]
+        return [self._summary(k, self._held.pop(k)[1]) for k in due]
+
+
+def digest(
+    window: float, key: KeySpec = "subject", *, max: int = 50, source: str = "/cesdk/digest"
+) -> Digest:
+    """Return a :class:`Digest` step: one summary event per key per ``window`` seconds."""
+    return Digest(window, key, max=max, source=source)

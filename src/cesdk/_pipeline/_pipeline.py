@@ -172,6 +172,7 @@ class Pipeline:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._run_task: asyncio.Task[None] | None = None
         self.ready = False
+        self.tick_interval = 1.0
 
     def _add_route(self, route: Route) -> None:
         if route.name is None:
@@ -271,6 +272,8 @@ class Pipeline:
         locks = _KeyLocks()
         fetch = asyncio.create_task(self._fetch(slots, locks))
         stop = asyncio.create_task(self._stopping.wait())
+        tickers = [step for step in self.steps if callable(getattr(step, "tick", None))]
+        ticking = asyncio.create_task(self._tick(tickers)) if tickers else None
         try:
             await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -282,8 +285,33 @@ class Pipeline:
             with contextlib.suppress(BaseException):
                 await fetch
             await self._drain()
+            if ticking is not None:
+                ticking.cancel()
+                with contextlib.suppress(BaseException):
+                    await ticking
+                await self._flush_tickers(tickers, flush=True)
         if not fetch.cancelled() and fetch.exception() is not None:
             raise fetch.exception()  # type: ignore[misc]  # checked to be an exception
+
+    async def _tick(self, tickers: list[Any]) -> None:
+        # A clock for steps that hold events back (digest): their summaries go out when
+        # a window closes even if no further event arrives.
+        while True:
+            await asyncio.sleep(self.tick_interval)
+            await self._flush_tickers(tickers, flush=False)
+
+    async def _flush_tickers(self, tickers: list[Any], *, flush: bool) -> None:
+        for ticker in tickers:
+            try:
+                events = await ticker.tick(flush=flush)
+            except Exception:
+                log.exception("%s: %r failed to tick", self.name, ticker)
+                continue
+            for event in events:
+                self.metrics.count("received")
+                results = await asyncio.gather(*(self._deliver(r, event) for r in self.routes))
+                if not all(results):
+                    log.error("%s: a summary from %r could not be settled", self.name, ticker)
 
     async def _drain(self) -> None:
         if not self._in_flight:
