@@ -38,6 +38,7 @@ from cesdk._pipeline._pipeline import Pipeline, Route
 from cesdk._pipeline._ratelimit import RateLimit
 from cesdk._pipeline._redis import RedisDedupStore
 from cesdk._pipeline._retry import Retry, parse_duration, parse_retry_after
+from cesdk._pipeline._tracing import Tracing
 from cesdk._types import Timestamp
 
 if _typing.TYPE_CHECKING:
@@ -97,6 +98,7 @@ __all__ = [
     "Sink",
     "Source",
     "Timestamp",
+    "Tracing",
     "WindowCounter",
     "__version__",
     "bindings",

@@ -33,6 +33,7 @@ from cesdk._pipeline._metrics import Metrics
 from cesdk._pipeline._ratelimit import RateLimit, RateLimiter
 from cesdk._pipeline._retry import Retry
 from cesdk._pipeline._steps import FilterLike, Step, apply_steps, as_filter, filter_step
+from cesdk._pipeline._tracing import Tracing
 
 __all__ = ["Pipeline", "Route"]
 
@@ -129,6 +130,9 @@ class Pipeline:
             gives, e.g. a Kafka partition) or a function of the delivery.
         shutdown_timeout: seconds to let in-flight work finish when stopping.
         name: names the pipeline in metrics and in undecodable dead letters.
+        tracing: ``True`` (or a ``Tracing``) for OpenTelemetry spans per delivery and
+            per send, continuing the trace in each event's ``traceparent`` and passing
+            the send span's context on (``cesdk[tracing]``).
 
     Example:
         >>> import cesdk
@@ -153,6 +157,7 @@ class Pipeline:
         ordering: Ordering | None = None,
         shutdown_timeout: float = 30.0,
         name: str = "pipeline",
+        tracing: Tracing | bool = False,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -173,6 +178,9 @@ class Pipeline:
         self._run_task: asyncio.Task[None] | None = None
         self.ready = False
         self.tick_interval = 1.0
+        self.tracing: Tracing | None = (
+            tracing if isinstance(tracing, Tracing) else Tracing() if tracing else None
+        )
 
     def _add_route(self, route: Route) -> None:
         if route.name is None:
@@ -361,10 +369,10 @@ class Pipeline:
         try:
             key = self._order_key(delivery) if self.ordering is not None else None
             if key is None:
-                settled, delay = await self._process(delivery)
+                settled, delay = await self._traced_process(delivery)
             else:
                 async with locks.hold(key):
-                    settled, delay = await self._process(delivery)
+                    settled, delay = await self._traced_process(delivery)
             if settled:
                 await delivery.ack()
             else:
@@ -380,6 +388,12 @@ class Pipeline:
                 await delivery.nack()
         finally:
             slots.release()
+
+    async def _traced_process(self, delivery: Delivery) -> tuple[bool, float | None]:
+        if self.tracing is None or delivery.event is None:
+            return await self._process(delivery)
+        with self.tracing.span(f"{self.name} process", delivery.event):
+            return await self._process(delivery)
 
     async def _process(self, delivery: Delivery) -> tuple[bool, float | None]:
         """Return (settled, nack delay)."""
@@ -484,10 +498,12 @@ class Pipeline:
             retry_after: float | None = None
             sent_at = time.monotonic()
             try:
-                if retry.timeout is not None:
-                    await asyncio.wait_for(sink.send(event), retry.timeout)
+                if self.tracing is not None:
+                    with self.tracing.span(f"{name} send", event, child=True):
+                        outgoing = self.tracing.inject(event)
+                        await self._send_once(sink, outgoing, retry)
                 else:
-                    await sink.send(event)
+                    await self._send_once(sink, event, retry)
             except _PERMANENT as exc:
                 reason = f"permanent failure: {exc}"
                 break
@@ -528,6 +544,13 @@ class Pipeline:
                 await dedupe.store.release(key, token)
         dead = dead_letter_event(event, reason=reason, attempts=attempts, sink=name)
         return await self._write_dead_letter(dead, route=name)
+
+    @staticmethod
+    async def _send_once(sink: Sink, event: CloudEvent, retry: Retry) -> None:
+        if retry.timeout is not None:
+            await asyncio.wait_for(sink.send(event), retry.timeout)
+        else:
+            await sink.send(event)
 
     async def _write_dead_letter(self, event: CloudEvent, *, route: str) -> bool:
         for attempt in range(3):
