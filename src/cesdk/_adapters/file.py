@@ -139,7 +139,8 @@ class FileSource:
         self._changed.set()
 
     def _delivery(self, start: int, end: int, line: bytes) -> Delivery:
-        body = line.rstrip(b"\r\n")
+        # "\n" or "\r\n" ends a line (files written on Windows); every other byte is kept.
+        body = line[:-2] if line.endswith(b"\r\n") else line[:-1] if line.endswith(b"\n") else line
         raw = RawMessage(body, metadata={"path": str(self.path), "offset": start})
         event: CloudEvent | None = None
         error: Exception | None = None
