@@ -300,6 +300,19 @@ def _snapshot_json(data: Any) -> bytes | str:
     return raw
 
 
+def _prepare_data(data: Any, datacontenttype: Any) -> tuple[Any, bytes | None, str | None]:
+    """Check caller data; return (data to keep, its JSON snapshot or None, problem)."""
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    problem = _check_data(data, datacontenttype)
+    if problem is None and isinstance(data, (dict, list)):
+        snap = _snapshot_json(data)
+        if isinstance(snap, str):
+            return data, None, snap
+        return _UNLOADED, snap, None
+    return data, None, problem
+
+
 def _normalize_value(value: Any) -> Any:
     if isinstance(value, datetime):
         try:
@@ -424,19 +437,14 @@ class CloudEvent:
                     errors["data"] = "NaN and infinities have no JSON representation"
                 data = _UNLOADED
         elif data is not NO_DATA and kind is not str and kind is not bytes:
-            if isinstance(data, (bytearray, memoryview)):
-                data = bytes(data)
-            problem = _check_data(data, datacontenttype)
-            if problem is None and isinstance(data, (dict, list)):
-                snap = _snapshot_json(data)
-                if isinstance(snap, str):
-                    problem = snap
-                else:
-                    data_json, data = snap, _UNLOADED
+            data, data_json, problem = _prepare_data(data, datacontenttype)
             if problem is not None:
                 errors["data"] = problem
         if errors:
             raise InvalidEventError(errors)
+        self._set(attrs, data, data_json)
+
+    def _set(self, attrs: dict[str, Any], data: Any, data_json: bytes | None) -> None:
         self._attrs = attrs
         self._data = data
         self._data_json = data_json
@@ -466,24 +474,12 @@ class CloudEvent:
         if errors:
             problems.update(errors)
         errors = problems
-        data_json: bytes | None = None
-        if isinstance(data, (bytearray, memoryview)):
-            data = bytes(data)
-        problem = _check_data(data, attrs.get("datacontenttype"))
-        if problem is None and isinstance(data, (dict, list)):
-            snap = _snapshot_json(data)
-            if isinstance(snap, str):
-                problem = snap
-            else:
-                data_json, data = snap, _UNLOADED
+        data, data_json, problem = _prepare_data(data, attrs.get("datacontenttype"))
         if problem is not None:
             errors["data"] = problem
         if errors:
             raise InvalidEventError(errors)
-        self._attrs = attrs
-        self._data = data
-        self._data_json = data_json
-        self._time = None
+        self._set(attrs, data, data_json)
 
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, Any], data: Data = NO_DATA) -> CloudEvent:
@@ -516,10 +512,7 @@ class CloudEvent:
         if errors:
             raise InvalidMessageError(errors, where=where)
         event = cls.__new__(cls)
-        event._attrs = attrs
-        event._data = data
-        event._data_json = data_json
-        event._time = None
+        event._set(attrs, data, data_json)
         return event
 
     # -- attributes ---------------------------------------------------------------
