@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from types import TracebackType
 from typing import TextIO
 
 import orjson
 
+from cesdk._adapters._lifecycle import NothingToOpen
 from cesdk._event import CloudEvent
 from cesdk._types import canonical_string
 
@@ -38,7 +38,7 @@ def render(event: CloudEvent, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-class ConsoleSink:
+class ConsoleSink(NothingToOpen):
     """Print each event to ``stream`` (standard output by default).
 
     Args:
@@ -49,17 +49,6 @@ class ConsoleSink:
     def __init__(self, stream: TextIO | None = None, *, color: bool | None = None) -> None:
         self.stream = stream
         self.color = color
-
-    async def __aenter__(self) -> ConsoleSink:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     async def send(self, event: CloudEvent) -> None:
         """Print the event."""

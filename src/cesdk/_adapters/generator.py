@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from types import TracebackType
 from typing import Any
 
+from cesdk._adapters._lifecycle import NothingToOpen
 from cesdk._event import CloudEvent
 from cesdk._pipeline._contracts import Delivery, RawMessage
 
 __all__ = ["GeneratorSource"]
 
 
-class GeneratorSource:
+class GeneratorSource(NothingToOpen):
     """Emit ``count`` events, at most ``rate`` per second, then end (once all settle).
 
     Events carry ``sequence`` data ``{"n": i}`` and ids ``<prefix>-<i>``, so that runs
@@ -48,17 +48,6 @@ class GeneratorSource:
         self._retry: asyncio.Queue[CloudEvent] = asyncio.Queue()
         self._unsettled = 0
         self._changed = asyncio.Event()
-
-    async def __aenter__(self) -> GeneratorSource:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     def _delivery(self, event: CloudEvent) -> Delivery:
         self._unsettled += 1

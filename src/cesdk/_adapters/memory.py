@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from types import TracebackType
 from typing import Any
 
+from cesdk._adapters._lifecycle import NothingToOpen
 from cesdk._errors import CESDKError
 from cesdk._event import CloudEvent
 from cesdk._pipeline._contracts import Delivery, RawMessage
@@ -40,7 +40,7 @@ def _decode(
         return None, raw, exc
 
 
-class MemorySource:
+class MemorySource(NothingToOpen):
     """A source fed from memory: a list of events, or a named channel that stays open.
 
     Items may be events, raw JSON bytes or ``RawMessage`` (bytes that fail
@@ -85,14 +85,6 @@ class MemorySource:
     async def __aenter__(self) -> MemorySource:
         self._q()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     def put(self, item: CloudEvent | RawMessage | bytes) -> None:
         """Add an item to deliver."""
@@ -152,7 +144,7 @@ class MemorySource:
         self._wake()
 
 
-class MemorySink:
+class MemorySink(NothingToOpen):
     """A sink that keeps events in a list and, optionally, writes a named channel.
 
     Args:
@@ -163,17 +155,6 @@ class MemorySink:
     def __init__(self, *, channel: str | None = None) -> None:
         self.channel = channel
         self.events: list[CloudEvent] = []
-
-    async def __aenter__(self) -> MemorySink:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     async def send(self, event: CloudEvent) -> None:
         """Keep the event (and put it on the channel)."""
