@@ -56,6 +56,9 @@ bench: sync ## Benchmarks against the official SDK and the raw clients
 	$(RUN) python bench/codecs.py
 	$(RUN) python bench/cesql.py
 	$(RUN) python bench/pipeline.py
+	$(RUN) python bench/http.py
+	$(RUN) python bench/brokers_nats.py
+	$(RUN) python bench/brokers_kafka.py
 
 conformance: sync ## Regenerate docs/conformance.md (cesdk and the official SDK)
 	$(RUN) python -m cesdk_spec_tests.report docs/conformance.md

@@ -1,4 +1,9 @@
-"""`make quickstart` runs examples/quickstart.py: it must succeed and show every form."""
+"""`make quickstart` runs examples/quickstart.py: the main job on loopback must work.
+
+It runs ``cesdk run examples/quickstart.yaml`` (HTTP source, filter, dedup, webhook and
+console sinks, dead letter file) against ``cesdk listen``, sends events with
+``cesdk send``, and checks what was delivered, deduplicated and dead-lettered.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +13,55 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).parents[1] / "examples" / "quickstart.py"
-FORMS = (
-    "JSON format",
-    "HTTP binary",
-    "HTTP structured",
-    "Kafka binary",
-    "Kafka structured",
-    "NATS binary",
-    "NATS structured",
-)
+ROOT = Path(__file__).parents[1]
+SCRIPT = ROOT / "examples" / "quickstart.py"
 
 
 @pytest.fixture(scope="module")
 def output() -> str:
     done = subprocess.run(
-        [sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stderr == ""
     return done.stdout
 
 
-@pytest.mark.parametrize("form", FORMS)
-def test_each_form_round_trips(output: str, form: str) -> None:
-    assert f"check  {form:<17}  decoded == original: True" in output
-    assert f"  {form:<17}  equal" in output
+def test_every_check_passes(output: str) -> None:
+    checks = output.split("\nChecks\n", 1)[1]
+    assert "FAILED" not in checks
+    assert checks.count(" ok") == 5
 
 
-def test_invalid_event_lists_every_problem(output: str) -> None:
-    for name in ("source", "type", "time", "Trace-Id", "restarts"):
-        assert f"\n  {name} " in output
+def test_events_are_answered_after_settlement(output: str) -> None:
+    assert output.count("-> 204 No Content") == 4
+    assert "bad-1 an invalid event         -> 400 Bad Request" in output
+    assert "problem body: attribute 'time'" in output
 
 
-def test_malformed_http_message_raises_decode_error(output: str) -> None:
-    assert "DecodeError: content type 'application/json' declares JSON" in output
+def test_only_warnings_reach_the_sinks_once_each(output: str) -> None:
+    webhook = output.split("The webhook receiver got", 1)[1].split("The console sink", 1)[0]
+    console = output.split("The console sink printed", 1)[1].split("Counters", 1)[0]
+    for shown in (webhook, console):
+        assert shown.count("id  w-1") == 1  # the duplicate was suppressed
+        assert shown.count("id  w-2") == 1
+        assert "n-1" not in shown  # the filter dropped the normal event
+
+
+def test_counters(output: str) -> None:
+    for line in (
+        "  received      5",
+        "  delivered     4",
+        "  deduplicated  2",
+        "  deadlettered  1",
+        "  dropped       1",
+    ):
+        assert line in output.splitlines()
+
+
+def test_invalid_request_is_dead_lettered_with_its_bytes(output: str) -> None:
+    assert "  type    dev.cesdk.deadletter.undecodable" in output
+    assert '  data    {"reason": "BackOff"} (the request body, kept as it came)' in output
 
 
 def test_output_is_plain_text(output: str) -> None:
@@ -50,15 +69,22 @@ def test_output_is_plain_text(output: str) -> None:
 
 
 def test_docs_show_the_current_output(output: str) -> None:
-    shown = (Path(__file__).parents[1] / "docs" / "snippets" / "quickstart_output.txt").read_text()
+    shown = (ROOT / "docs" / "snippets" / "quickstart_output.txt").read_text()
     assert shown == output, (
         "docs/snippets/quickstart_output.txt is stale; regenerate it with "
         "`uv run python examples/quickstart.py > docs/snippets/quickstart_output.txt`"
     )
 
 
+def test_docs_show_the_pipeline_file() -> None:
+    shown = (ROOT / "docs" / "snippets" / "quickstart.yaml").read_text()
+    assert shown == (ROOT / "examples" / "quickstart.yaml").read_text(), (
+        "docs/snippets/quickstart.yaml must be a copy of examples/quickstart.yaml"
+    )
+
+
 def test_readme_shows_lines_of_the_current_output(output: str) -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     section = readme.split("## What `make quickstart` shows", 1)[1]
     block = section.split("```text\n", 1)[1].split("```", 1)[0]
     lines = set(output.splitlines())

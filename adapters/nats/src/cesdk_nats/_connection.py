@@ -1,0 +1,74 @@
+"""Connecting to NATS: defaults that keep reconnecting, and errors logged, not printed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+
+from cesdk import CESDKError
+
+__all__ = ["connect", "server_list"]
+
+log = logging.getLogger("cesdk_nats")
+
+
+def server_list(servers: str | Sequence[str]) -> list[str]:
+    """Return the server URLs as a list (a comma-separated string is split)."""
+    if isinstance(servers, str):
+        return [s.strip() for s in servers.split(",") if s.strip()]
+    return list(servers)
+
+
+async def _log_error(exc: Exception) -> None:
+    log.warning("NATS connection error: %r", exc)
+
+
+async def _log_disconnected() -> None:
+    log.info("NATS connection lost; reconnecting")
+
+
+async def _log_reconnected() -> None:
+    log.info("NATS connection re-established")
+
+
+async def connect(
+    servers: Sequence[str], *, name: str, options: Mapping[str, Any] | None
+) -> Client:
+    """Open a connection that reconnects forever (a broker restart must not end a run).
+
+    Args:
+        servers: ``nats://host:port`` URLs.
+        name: the client name the server shows.
+        options: further ``nats.connect`` keywords (``user_credentials``, ``tls``,
+            ``token``, ...); they override the defaults.
+
+    Raises:
+        CESDKError: no server could be reached.
+    """
+    settings: dict[str, Any] = {
+        "servers": list(servers),
+        "name": name,
+        "allow_reconnect": True,
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 0.5,
+        "connect_timeout": 5,
+        "error_cb": _log_error,
+        "disconnected_cb": _log_disconnected,
+        "reconnected_cb": _log_reconnected,
+    }
+    settings.update(options or {})
+    # nats-py applies max_reconnect_attempts to the first connection too, where
+    # "forever" would hang a start against a server that is down: try briefly, then
+    # reconnect as asked once connected.
+    reconnects = settings["max_reconnect_attempts"]
+    settings["max_reconnect_attempts"] = 1
+    try:
+        nc = await nats.connect(**settings)
+    except Exception as exc:
+        raise CESDKError(f"cannot connect to NATS at {', '.join(servers)}: {exc!r}") from exc
+    nc.options["max_reconnect_attempts"] = reconnects
+    return nc
