@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,15 +13,6 @@ import aiohttp
 import cesdk
 from cesdk.testing import CapturingSink
 from cesdk_http import HttpSource
-
-
-async def until(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "") -> None:
-    """Wait until ``condition()`` holds, polling; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what or condition}")
-        await asyncio.sleep(0.005)
 
 
 @dataclass

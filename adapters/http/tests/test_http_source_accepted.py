@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import cesdk
+from cesdk.testing import until
 from cesdk_http import HttpSource
-from http_source_support import BlockedSink, event, running, until
+from http_source_support import BlockedSink, event, running
 
 
 async def test_accepted_events_are_answered_202_and_delivered(tmp_path: Path) -> None:

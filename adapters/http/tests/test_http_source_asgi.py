@@ -13,9 +13,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
 import cesdk
-from cesdk.testing import CapturingSink, free_port
+from cesdk.testing import CapturingSink, free_port, until
 from cesdk_http import HttpSource
-from http_source_support import event, until
+from http_source_support import event
 
 
 async def hello(request: object) -> PlainTextResponse:

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import cesdk
 from cesdk.bindings import http
-from cesdk.testing import CapturingSink
-from http_source_support import BlockedSink, FailingSink, event, running, until
+from cesdk.testing import CapturingSink, until
+from http_source_support import BlockedSink, FailingSink, event, running
 
 
 async def test_declared_body_over_the_limit_gets_413() -> None:

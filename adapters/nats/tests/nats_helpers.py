@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import nats
@@ -24,24 +21,6 @@ class Stream:
     name: str
     prefix: str
     nc: Client
-
-
-async def until(
-    condition: Callable[[], bool | Awaitable[bool]], *, timeout: float = 10.0, what: str = ""
-) -> None:
-    """Wait (without blocking the loop) until ``condition`` holds, or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what or condition}")
-        await asyncio.sleep(delay)  # polling a condition, with a deadline
-        delay = min(delay * 2, 0.05)
 
 
 def unique(stem: str) -> str:

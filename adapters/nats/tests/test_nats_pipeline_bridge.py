@@ -16,10 +16,10 @@ from nats.aio.msg import Msg
 
 import cesdk
 from cesdk.bindings.nats import from_nats, to_binary
-from cesdk.testing import CapturingSink
+from cesdk.testing import CapturingSink, until
 from cesdk_nats import NatsSink, NatsSource
 from cesdk_nats.testing import NatsServer
-from nats_helpers import make_stream, until
+from nats_helpers import make_stream
 
 _RESERVED = {"id", "source", "type", "specversion", "time", "subject", "datacontenttype"}
 _RESERVED |= {"dataschema", "data"}

@@ -11,10 +11,10 @@ from nats.aio.msg import Msg
 
 import cesdk
 from cesdk.bindings.nats import from_nats
-from cesdk.testing import SinkContract, free_port
+from cesdk.testing import SinkContract, free_port, until
 from cesdk_nats import NatsSink
 from cesdk_nats.testing import NatsServer
-from nats_helpers import Stream, unique, until
+from nats_helpers import Stream, unique
 
 
 class _Subscribed(SinkContract):

@@ -7,10 +7,10 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 import cesdk
-from cesdk.testing import contract_event, free_port
+from cesdk.testing import contract_event, free_port, until
 from cesdk_nats import NatsSink, SubjectTemplate
 from cesdk_nats.testing import NatsServer
-from nats_helpers import Stream, unique, until
+from nats_helpers import Stream, unique
 
 
 async def test_subject_template_from_attributes(nats_server: NatsServer, client: Client) -> None:

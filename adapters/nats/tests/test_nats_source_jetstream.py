@@ -8,10 +8,10 @@ import pytest
 
 import cesdk
 from cesdk.bindings.nats import to_binary
-from cesdk.testing import CapturingSink, contract_event
+from cesdk.testing import CapturingSink, contract_event, until
 from cesdk_nats import NatsSource
 from cesdk_nats.testing import NatsServer
-from nats_helpers import Stream, unique, until
+from nats_helpers import Stream, unique
 
 
 def _source(server: NatsServer, stream: Stream, durable: str, **options: object) -> NatsSource:

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 import cesdk
-from cesdk.testing import SinkContract, free_port
+from cesdk.testing import SinkContract, free_port, until
 from cesdk_webhook import WebhookSink
-from webhook_receiver import Receiver, receiver, until
+from webhook_receiver import Receiver, receiver
 
 
 class TestWebhookSinkBinaryContract(SinkContract):

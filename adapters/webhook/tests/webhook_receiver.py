@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -13,15 +12,6 @@ from aiohttp import web
 import cesdk
 from cesdk.bindings import http
 from cesdk.testing import free_port
-
-
-async def until(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "") -> None:
-    """Wait until ``condition()`` holds, polling; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what or condition}")
-        await asyncio.sleep(0.005)
 
 
 @dataclass

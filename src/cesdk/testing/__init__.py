@@ -19,6 +19,7 @@ from cesdk.testing._peers import (
     peer_missing,
     port_open,
     stop_process,
+    until,
     wait_until,
 )
 
@@ -34,5 +35,6 @@ __all__ = [
     "peer_missing",
     "port_open",
     "stop_process",
+    "until",
     "wait_until",
 ]

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["RedisServer", "free_port", "peer_missing", "port_open", "stop_process", "wait_until"]
+__all__ = [
+    "RedisServer",
+    "free_port",
+    "peer_missing",
+    "port_open",
+    "stop_process",
+    "until",
+    "wait_until",
+]
 
 
 def free_port() -> int:
@@ -36,6 +45,30 @@ def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, what: st
             raise TimeoutError(f"timed out after {timeout}s waiting for {what or condition}")
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
+
+
+async def until(
+    condition: Callable[[], bool | Awaitable[bool]], *, timeout: float = 10.0, what: str = ""
+) -> None:
+    """Wait, without blocking the event loop, until ``condition`` holds.
+
+    ``condition`` may be sync or async; it is polled with a growing pause.
+
+    Raises:
+        TimeoutError: it stayed false for ``timeout`` seconds; the message names ``what``.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        result = condition()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what or condition}")
+        await asyncio.sleep(delay)  # polling a condition, with a deadline
+        delay = min(delay * 2, 0.05)
 
 
 def peer_missing(binary: str, how: str) -> str:
