@@ -31,7 +31,14 @@ from cesdk._errors import (
 )
 from cesdk._event import NO_DATA, CloudEvent, NoData
 from cesdk._pipeline._contracts import Delivery, RawMessage, Sink, Source
-from cesdk._pipeline._dedup import Claim, ClaimState, Dedupe, DedupStore, MemoryDedupStore
+from cesdk._pipeline._dedup import (
+    Claim,
+    ClaimState,
+    Dedupe,
+    DedupStore,
+    MemoryDedupStore,
+    StateStore,
+)
 from cesdk._pipeline._noise import Digest, WindowCounter, digest, once_per, threshold
 from cesdk._pipeline._observe import HealthServer, prometheus_text
 from cesdk._pipeline._pipeline import Pipeline, Route
@@ -97,6 +104,7 @@ __all__ = [
     "Route",
     "Sink",
     "Source",
+    "StateStore",
     "Timestamp",
     "Tracing",
     "WindowCounter",

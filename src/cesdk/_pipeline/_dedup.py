@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 from cesdk._event import CloudEvent
 
-__all__ = ["Claim", "ClaimState", "DedupStore", "Dedupe", "MemoryDedupStore"]
+__all__ = ["Claim", "ClaimState", "DedupStore", "Dedupe", "MemoryDedupStore", "StateStore"]
 
 
 class ClaimState(enum.Enum):
@@ -55,6 +55,26 @@ class DedupStore(Protocol):
         ...
 
 
+class StateStore(Protocol):
+    """Small key -> text state with expiry, kept by adapters (Slack thread timestamps).
+
+    ``MemoryDedupStore`` and ``RedisDedupStore`` are both state stores; with Redis the
+    state survives restarts and is shared by replicas.
+    """
+
+    async def get(self, key: str) -> str | None:
+        """The value, or ``None`` when unset or expired."""
+        ...
+
+    async def put(self, key: str, value: str, ttl: float, *, only_if_absent: bool = False) -> bool:
+        """Store the value for ``ttl`` seconds; False if ``only_if_absent`` and already set."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
 class MemoryDedupStore:
     """An in-process store: a dict of key -> (state, token, expiry), swept as it grows.
 
@@ -66,6 +86,8 @@ class MemoryDedupStore:
         self._entries: dict[str, tuple[bool, str, float]] = {}
         self._clock = clock
         self._next_sweep = 1024
+        self._values: dict[str, tuple[str, float]] = {}
+        self._next_value_sweep = 1024
 
     def _sweep(self, now: float) -> None:
         self._entries = {k: v for k, v in self._entries.items() if v[2] > now}
@@ -114,6 +136,29 @@ class MemoryDedupStore:
         n = int(entry[1]) + 1
         self._entries[full] = (True, str(n), entry[2])
         return n
+
+    async def get(self, key: str) -> str | None:
+        """A value stored with :meth:`put` (state such as a Slack thread), or ``None``."""
+        entry = self._values.get(key)
+        if entry is None or entry[1] <= self._clock():
+            return None
+        return entry[0]
+
+    async def put(self, key: str, value: str, ttl: float, *, only_if_absent: bool = False) -> bool:
+        """Store ``value`` under ``key`` for ``ttl`` seconds; False if ``only_if_absent`` and set.
+
+        A separate key space from the dedup keys: adapters keep small state here (the
+        Slack sink remembers thread timestamps), so it survives restarts with Redis.
+        """
+        now = self._clock()
+        entry = self._values.get(key)
+        if only_if_absent and entry is not None and entry[1] > now:
+            return False
+        if len(self._values) >= self._next_value_sweep:
+            self._values = {k: v for k, v in self._values.items() if v[1] > now}
+            self._next_value_sweep = max(1024, 2 * len(self._values))
+        self._values[key] = (value, now + ttl)
+        return True
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -108,6 +108,20 @@ class RedisDedupStore:
         n = await self._incr(keys=[self.prefix + "count:" + key], args=[max(1, int(window * 1000))])
         return int(n)
 
+    async def get(self, key: str) -> str | None:
+        """A value stored with :meth:`put` (state such as a Slack thread), or ``None``."""
+        value = await self._redis.get(self.prefix + "state:" + key)
+        if value is None:
+            return None
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    async def put(self, key: str, value: str, ttl: float, *, only_if_absent: bool = False) -> bool:
+        """Store ``value`` for ``ttl`` seconds; False if ``only_if_absent`` and already set."""
+        done = await self._redis.set(
+            self.prefix + "state:" + key, value, px=max(1, int(ttl * 1000)), nx=only_if_absent
+        )
+        return bool(done)
+
     async def close(self) -> None:
         """Close the connection pool."""
         await self._redis.aclose()
