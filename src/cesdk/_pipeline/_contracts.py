@@ -29,6 +29,7 @@ class RawMessage:
 
 Settle = Callable[[], Awaitable[None]]
 Retry = Callable[[float | None], Awaitable[None]]
+OnRetry = Callable[[int, str, float], Awaitable[None]]
 
 
 async def _no_op() -> None:
@@ -54,9 +55,28 @@ class Delivery:
         on_ack: called once by ``ack``.
         on_nack: called once by ``nack`` with the delay.
         key: an ordering key the source knows (e.g. the Kafka partition), or ``None``.
+        on_retry: called by the pipeline each time a send of this delivery's event failed
+            and will be retried, with the attempt number, the reason and the delay; a
+            source that shows progress (a Kubernetes status, say) records it there.
+
+    Attributes:
+        dead_letters: the reasons, one per route, for which the pipeline wrote this
+            delivery's event to the dead letter sink instead of delivering it. Filled
+            before ``ack``, so a source's ``on_ack`` can tell "delivered" from
+            "dead-lettered" (``bool(delivery.dead_letters)``).
     """
 
-    __slots__ = ("_on_ack", "_on_nack", "error", "event", "key", "raw", "settled")
+    __slots__ = (
+        "_on_ack",
+        "_on_nack",
+        "_on_retry",
+        "dead_letters",
+        "error",
+        "event",
+        "key",
+        "raw",
+        "settled",
+    )
 
     def __init__(
         self,
@@ -67,6 +87,7 @@ class Delivery:
         on_ack: Settle = _no_op,
         on_nack: Retry = _no_op_delay,
         key: str | None = None,
+        on_retry: OnRetry | None = None,
     ) -> None:
         self.event = event
         self.raw = raw
@@ -75,6 +96,8 @@ class Delivery:
         self.settled: str | None = None
         self._on_ack = on_ack
         self._on_nack = on_nack
+        self._on_retry = on_retry
+        self.dead_letters: list[str] = []
 
     async def ack(self) -> None:
         """Mark the message processed: the source never redelivers it."""
@@ -87,6 +110,11 @@ class Delivery:
         if self.settled is None:
             self.settled = "nack"
             await self._on_nack(delay)
+
+    async def retrying(self, attempt: int, reason: str, delay: float) -> None:
+        """Tell the source a send failed and will be retried after ``delay`` seconds."""
+        if self._on_retry is not None and self.settled is None:
+            await self._on_retry(attempt, reason, delay)
 
     def __repr__(self) -> str:
         what = self.event.id if self.event is not None else f"undecodable: {self.error}"

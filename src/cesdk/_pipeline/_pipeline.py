@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import signal
 import threading
@@ -34,6 +35,11 @@ from cesdk._pipeline._ratelimit import RateLimit, RateLimiter
 from cesdk._pipeline._retry import Retry
 from cesdk._pipeline._steps import FilterLike, Step, apply_steps, as_filter, filter_step
 from cesdk._pipeline._tracing import Tracing
+
+# The delivery being handled, so retries and dead letters deep in a send can be told to it.
+_CURRENT: contextvars.ContextVar[Delivery | None] = contextvars.ContextVar(
+    "cesdk_delivery", default=None
+)
 
 __all__ = ["Pipeline", "Route"]
 
@@ -366,6 +372,7 @@ class Pipeline:
         return delivery.event.get(ordering)
 
     async def _handle(self, delivery: Delivery, slots: asyncio.Semaphore, locks: _KeyLocks) -> None:
+        _CURRENT.set(delivery)  # this task's own context: no reset needed
         try:
             key = self._order_key(delivery) if self.ordering is not None else None
             if key is None:
@@ -530,6 +537,12 @@ class Pipeline:
                 reason = f"gave up after {attempts} attempt(s); last: {reason}"
                 break
             metrics.count("retried", name)
+            delivery = _CURRENT.get()
+            if delivery is not None:
+                try:
+                    await delivery.retrying(attempts, reason, delay)
+                except Exception as exc:
+                    log.warning("%s/%s: the source's retry hook failed: %r", self.name, name, exc)
             await asyncio.sleep(delay)
             if dedupe is not None:
                 # A long wait may outlast the lease: renew it, or find out who has it.
@@ -563,6 +576,10 @@ class Pipeline:
                 await asyncio.sleep(0.05 * (attempt + 1))
             else:
                 self.metrics.count("deadlettered", route)
+                delivery = _CURRENT.get()
+                if delivery is not None:
+                    reason = event.get("deadletterreason") or "undecodable"
+                    delivery.dead_letters.append(f"{route}: {reason}" if route else str(reason))
                 return True
         self.metrics.count("failed", route)
         return False
