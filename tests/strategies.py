@@ -131,7 +131,11 @@ def uri_references(draw: st.DrawFn) -> str:
     if kind == "absolute":
         return draw(absolute_uris()) + fragment
     if kind == "path":
-        return "/" + "/".join(draw(st.lists(_segment, max_size=4))) + fragment
+        # path-absolute: "/" then segments, the first non-empty ("//x" would be an authority).
+        segments = draw(st.lists(_segment, max_size=4))
+        if segments and not segments[0]:
+            segments[0] = "p"
+        return "/" + "/".join(segments) + fragment
     # path-noscheme: the first segment has no ':' (spec.md example "1-555-123-4567").
     first = draw(_chars_or_pct(_UNRESERVED + _SUB_DELIMS + "@", min_size=1))
     return first + draw(_path_abempty) + fragment

@@ -12,7 +12,7 @@ from nats.aio.client import Client
 
 import cesdk
 from cesdk.bindings.nats import to_binary
-from cesdk.testing import contract_event
+from cesdk.testing import contract_event, until
 from cesdk_nats import NatsSource
 from cesdk_nats.testing import NatsServer
 from nats_helpers import Stream, unique
@@ -46,10 +46,6 @@ def test_yaml_uses_the_plugin(tmp_path: Path) -> None:
     assert pipeline.routes[0].sink.subject.template == "out.{type}"  # type: ignore[attr-defined]
 
 
-CORE_FLAKY = pytest.mark.xfail(strict=False, reason="core NATS source: intermittent loss")
-
-
-@CORE_FLAKY
 async def test_core_nack_retries_in_process(nats_server: NatsServer, client: Client) -> None:
     subject = unique("corenack") + ".x"
     async with NatsSource(subject, servers=nats_server.url) as source:
@@ -66,7 +62,6 @@ async def test_core_nack_retries_in_process(nats_server: NatsServer, client: Cli
     assert again.raw.metadata == {"subject": subject}
 
 
-@CORE_FLAKY
 async def test_queue_group_shares_the_work(nats_server: NatsServer, client: Client) -> None:
     subject = unique("queue") + ".x"
     one = NatsSource(subject, servers=nats_server.url, queue="workers")
@@ -84,10 +79,7 @@ async def test_queue_group_shares_the_work(nats_server: NatsServer, client: Clie
         for n in range(20):
             message = to_binary(contract_event(n))
             await client.publish(subject, message.data, headers=message.headers)
-        await client.flush()
-        async with asyncio.timeout(5):
-            while len(got) < 20:
-                await asyncio.sleep(0.01)  # polling the outcome, with a deadline
+        await until(lambda: len(got) >= 20, timeout=5, what="20 events")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

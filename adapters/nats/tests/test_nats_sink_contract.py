@@ -14,7 +14,7 @@ from cesdk.bindings.nats import from_nats
 from cesdk.testing import SinkContract, free_port, until
 from cesdk_nats import NatsSink
 from cesdk_nats.testing import NatsServer
-from nats_helpers import Stream, unique
+from nats_helpers import Stream, subscribe, unique
 
 
 class _Subscribed(SinkContract):
@@ -29,8 +29,7 @@ class _Subscribed(SinkContract):
         async def keep(msg: Msg) -> None:
             self.messages.append(msg)
 
-        sub = await nc.subscribe(f"{self.prefix}.>", cb=keep)
-        await nc.flush()
+        sub = await subscribe(nc, f"{self.prefix}.>", keep)
         yield
         await sub.unsubscribe()
 

@@ -10,7 +10,7 @@ import cesdk
 from cesdk.testing import contract_event, free_port, until
 from cesdk_nats import NatsSink, SubjectTemplate
 from cesdk_nats.testing import NatsServer
-from nats_helpers import Stream, unique
+from nats_helpers import Stream, subscribe, unique
 
 
 async def test_subject_template_from_attributes(nats_server: NatsServer, client: Client) -> None:
@@ -20,8 +20,7 @@ async def test_subject_template_from_attributes(nats_server: NatsServer, client:
     async def keep(msg: Msg) -> None:
         got.append(msg)
 
-    await client.subscribe(f"{prefix}.>", cb=keep)
-    await client.flush()
+    await subscribe(client, f"{prefix}.>", keep)
     event = cesdk.CloudEvent(type="com.example.ping", source="/s", subject="pod web 1")
     async with NatsSink(f"{prefix}.{{type}}.{{subject}}", servers=nats_server.url) as sink:
         await sink.send(event)

@@ -14,12 +14,7 @@ from cesdk_nats import NatsSource
 from cesdk_nats.testing import NatsServer
 from nats_helpers import Stream, unique
 
-# Core mode loses a published message now and then under parallel load (seen in CI-like
-# runs, never when rerun alone); the cause is not found yet, so these may not fail the build.
-CORE_FLAKY = pytest.mark.xfail(strict=False, reason="core NATS source: intermittent loss")
 
-
-@CORE_FLAKY
 class TestNatsCoreSourceContract(SourceContract):
     # Core NATS is at most once: nothing is redelivered after a nack or a restart.
     redelivers: ClassVar[bool] = False

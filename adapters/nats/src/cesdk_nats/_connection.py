@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ from nats.aio.client import Client
 
 from cesdk import CESDKError
 
-__all__ = ["connect", "server_list"]
+__all__ = ["connect", "flush_to_server", "server_list"]
 
 log = logging.getLogger("cesdk_nats")
 
@@ -72,3 +73,26 @@ async def connect(
         raise CESDKError(f"cannot connect to NATS at {', '.join(servers)}: {exc!r}") from exc
     nc.options["max_reconnect_attempts"] = reconnects
     return nc
+
+
+async def flush_to_server(nc: Client, timeout: float = 10.0) -> None:
+    """Return once the server has processed every command sent on ``nc`` so far.
+
+    ``Client.flush`` alone does not promise that: nats-py writes its PING straight to
+    the socket, ahead of the commands still in its write buffer (the SUB or PUB just
+    made), so the PONG can come back before the server has read them. A core
+    subscription is then not yet registered when a peer publishes, and core NATS
+    drops the message. The first flush hands the buffered commands to the socket
+    (nats-py's flusher runs while the flush waits for its PONG); the PING of the
+    second follows them on the connection, and the server answers in order.
+
+    Args:
+        nc: a connected client.
+        timeout: seconds to wait for each PONG (nats-py takes whole seconds).
+
+    Raises:
+        nats.errors.FlushTimeoutError: the server did not answer in time.
+    """
+    seconds = max(1, math.ceil(timeout))
+    await nc.flush(timeout=seconds)
+    await nc.flush(timeout=seconds)

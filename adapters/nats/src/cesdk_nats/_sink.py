@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal
@@ -23,7 +22,7 @@ from cesdk import (
     RetryableDeliveryError,
 )
 from cesdk.bindings.nats import to_binary, to_structured
-from cesdk_nats._connection import connect, server_list
+from cesdk_nats._connection import connect, flush_to_server, server_list
 from cesdk_nats._subject import SubjectTemplate
 
 __all__ = ["NatsSink"]
@@ -156,7 +155,7 @@ class NatsSink:
         if nc is not None:
             # Closing anyway; unsent core messages are at most once.
             with contextlib.suppress(Exception):
-                await nc.flush(timeout=2)
+                await flush_to_server(nc, timeout=2)
             await nc.close()
 
     async def _connect(self) -> Client:
@@ -199,8 +198,7 @@ class NatsSink:
                 )
             else:
                 await nc.publish(subject, message.data, headers=message.headers or None)
-                # nats-py types the flush timeout as whole seconds.
-                await nc.flush(timeout=math.ceil(self.timeout))
+                await flush_to_server(nc, timeout=self.timeout)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

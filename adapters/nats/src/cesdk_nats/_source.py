@@ -17,7 +17,7 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext, api
 
 from cesdk import CESDKError, Delivery
-from cesdk_nats._connection import connect, server_list
+from cesdk_nats._connection import connect, flush_to_server, server_list
 from cesdk_nats._deliveries import make_delivery
 
 __all__ = ["NatsSource"]
@@ -34,8 +34,9 @@ class NatsSource:
     **Core mode** (the default) subscribes to ``subjects`` (wildcards ``*`` and ``>``
     allowed), optionally in a queue ``queue`` group so that several processes share the
     work. Core NATS is **at most once**: a message published while no subscriber is
-    connected, or held by a process that stops, is gone. A nacked message is retried
-    in this process only.
+    connected, or held by a process that stops, is gone. Entering the source returns
+    once the server has registered the subscriptions, so everything published after
+    that reaches it. A nacked message is retried in this process only.
 
     **JetStream mode** (``jetstream=True``) reads through a durable pull consumer: it
     creates the consumer (or binds to one that exists), fetches in batches, and
@@ -140,7 +141,7 @@ class NatsSource:
                 for subject in self.subjects:
                     sub = await self._nc.subscribe(subject, queue=self.queue or "", cb=self._put)
                     self._subs.append(sub)
-                await self._nc.flush()  # subscribed on the server before anything is published
+                await self._registered(self._nc)
         except BaseException:
             await self._close()
             raise
@@ -172,8 +173,8 @@ class NatsSource:
                 with contextlib.suppress(Exception):
                     await msg.nak()
             with contextlib.suppress(Exception):
-                # flush: acks and naks sent just before closing reach the server
-                await nc.flush(timeout=2)
+                # acks and naks sent just before closing reach the server
+                await flush_to_server(nc, timeout=2)
             with contextlib.suppress(Exception):
                 await nc.close()
 
@@ -202,6 +203,17 @@ class NatsSource:
         )
 
     # -- core mode ------------------------------------------------------------------
+
+    async def _registered(self, nc: Client) -> None:
+        # Opened means subscribed: core NATS drops what is published to a subject
+        # before the server has registered a subscription to it.
+        try:
+            await flush_to_server(nc)
+        except nats.errors.TimeoutError as exc:
+            raise CESDKError(
+                f"NATS at {', '.join(self.servers)} did not confirm the subscription to "
+                f"{', '.join(self.subjects)} in time; is the server overloaded?"
+            ) from exc
 
     async def _put(self, msg: Msg) -> None:
         # Awaiting a full queue holds back this subscription: backpressure in the
