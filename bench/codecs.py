@@ -3,6 +3,10 @@
 Run with ``make bench`` (or ``python bench/codecs.py``). Every row does the same work on
 the same events in both libraries, with cesdk's full validation on, and prints
 operations per second and the ratio cesdk / official.
+
+A second table compares cesdk's event formats on the same events: JSON, Avro and
+Protobuf encode and decode rates and encoded sizes (the official SDK has no Avro or
+Protobuf format; there is no ratio target). ``--formats`` prints only that table.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from cloudevents.core.v1.event import CloudEvent as SdkEvent
 
 import cesdk
 from cesdk.bindings import http, kafka
+from cesdk.formats import avro, protobuf
 from cesdk.formats import json as ce_json
 
 SMALL_DATA = {"reason": "BackOff", "count": 3}
@@ -135,11 +140,48 @@ def rows(size: str) -> list[Row]:
     ]
 
 
+def format_rows(size: str) -> list[tuple[str, int, Callable[[], Any], Callable[[], Any]]]:
+    """(format, encoded bytes, encode, decode) for one event of the given size."""
+    data = SMALL_DATA if size == "small" else MEDIUM_DATA
+    ext = {} if size == "small" else MEDIUM_EXT
+    event = cesdk.CloudEvent(
+        type="io.k8s.event.warning",
+        source="/k8s/prod",
+        subject="pod/web-1",
+        data=data,
+        extensions=ext,
+    )
+    out = []
+    for name, fmt in (("json", ce_json), ("avro", avro), ("protobuf", protobuf)):
+        raw = fmt.encode(event)
+        out.append(
+            (
+                name,
+                len(raw),
+                lambda fmt=fmt: fmt.encode(event),
+                lambda fmt=fmt, raw=raw: fmt.decode(raw),
+            )
+        )
+    return out
+
+
+def print_formats(seconds: float) -> None:
+    print(f"\n{'format row':32} {'encode ops/s':>13} {'decode ops/s':>13} {'bytes':>7}")
+    for size in ("small", "medium"):
+        for name, size_bytes, encode, decode in format_rows(size):
+            enc, dec = _ops(encode, seconds), _ops(decode, seconds)
+            print(f"{size + ' ' + name:32} {enc:13,.0f} {dec:13,.0f} {size_bytes:7d}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=1.0, help="time budget per cell")
     parser.add_argument("--target", type=float, default=3.0, help="ratio to meet")
+    parser.add_argument("--formats", action="store_true", help="only the formats table")
     args = parser.parse_args()
+    if args.formats:
+        print_formats(args.seconds)
+        return 0
     print(f"{'row':32} {'cesdk ops/s':>13} {'official ops/s':>15} {'ratio':>7}")
     short = []
     for size in ("small", "medium"):
@@ -154,6 +196,7 @@ def main() -> int:
         f"target {args.target:.1f}x: "
         + ("met on every row" if not short else f"short on {', '.join(short)}")
     )
+    print_formats(args.seconds)
     return 0
 
 

@@ -17,9 +17,14 @@ SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "spec" / "cloudevent
 SPEC_FILES = {
     "core": "spec.md",
     "json-format": "formats/json-format.md",
+    "avro-format": "formats/avro-format.md",
+    "protobuf-format": "formats/protobuf-format.md",
     "http-binding": "bindings/http-protocol-binding.md",
     "kafka-binding": "bindings/kafka-protocol-binding.md",
     "nats-binding": "bindings/nats-protocol-binding.md",
+    "amqp-binding": "bindings/amqp-protocol-binding.md",
+    "mqtt-binding": "bindings/mqtt-protocol-binding.md",
+    "websockets-binding": "bindings/websockets-protocol-binding.md",
 }
 CASES = load_cases()
 
@@ -72,15 +77,29 @@ def test_numbered_sections_match_the_case_id() -> None:
 
 
 # Sections that state a rule as plain fact rather than with MUST: how a receiver tells
-# the content modes apart, what a batch is, which Kafka record means "no data", and
-# the data/data_base64 exclusivity that follows from 3.1.1's MUSTs.
+# the content modes apart, what a batch is, which Kafka record means "no data", the
+# data/data_base64 exclusivity that follows from 3.1.1's MUSTs, and the AMQP and MQTT
+# mappings of content-type, data and the batch mode, which those bindings state plainly.
 PLAIN_RULES = {
     "http-binding/3",
     "kafka-binding/3",
     "nats-binding/3",
     "json-format/3.1.1",
     "json-format/4.1",
+    "protobuf-format/2.3",  # the mapping and the batch envelope are stated as fact
+    "protobuf-format/2.4",
+    "protobuf-format/5.1",
+    "protobuf-format/5.2",
     "kafka-binding/3.2.2",
+    "amqp-binding/1.3",
+    "amqp-binding/3",
+    "amqp-binding/3.1.1",
+    "amqp-binding/3.1.2",
+    "amqp-binding/3.2.1",
+    "amqp-binding/3.2.2",
+    "mqtt-binding/1.3",
+    "mqtt-binding/3",
+    "mqtt-binding/3.1.4",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import ClassVar
 
 import pytest
@@ -122,3 +123,37 @@ def test_a_malformed_case_input_raises_instead_of_passing() -> None:
     case = _case("json-decode", {"outcome": "invalid"}, body_b64="not base64!")
     with pytest.raises(ValueError, match="base64"):
         run_case(CesdkImplementation(), case)
+
+
+def test_typed_header_checks() -> None:
+    """AMQP properties: exact names, canonical values, timestamps by instant, types."""
+
+    class Amqp(Implementation):
+        def amqp_encode_binary(self, event: EventSpec) -> Message:
+            stamp = datetime(2018, 4, 5, 19, 31, tzinfo=timezone(timedelta(hours=2)))
+            headers = (("cloudEvents_flag", True), ("cloudEvents_time", stamp))
+            return Message(headers, b"", typed=True)
+
+    expect = {
+        "outcome": "valid",
+        "headers": {"cloudEvents_flag": True, "cloudEvents_time": "2018-04-05T17:31:00.000Z"},
+        "header_types": {"cloudEvents_flag": "boolean", "cloudEvents_time": "timestamp"},
+    }
+    assert run_case(Amqp(), _case("amqp-encode-binary", expect)).status == "pass"
+    wrong = {
+        "outcome": "valid",
+        "headers": {
+            "cloudevents_flag": True,
+            "cloudEvents_time": {"timestamp": "2018-04-05T17:31:01Z"},
+        },
+        "header_types": {"cloudEvents_flag": "integer"},
+        "headers_absent": ["cloudEvents_flag"],
+    }
+    problems = run_case(Amqp(), _case("amqp-encode-binary", wrong)).note.split("; ")
+    assert problems[0] == "header cloudevents_flag is missing"
+    assert problems[1].startswith("header cloudEvents_time is datetime.datetime(2018, 4, 5, 19")
+    assert problems[1].endswith("expected {'timestamp': '2018-04-05T17:31:01Z'}")
+    assert problems[2:] == [
+        "header cloudEvents_flag is True, expected a integer",
+        "header cloudEvents_flag is present ('true')",
+    ]

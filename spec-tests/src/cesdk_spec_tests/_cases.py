@@ -9,17 +9,30 @@ import base64
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any, Final
 
 import yaml
 
+from cesdk_spec_tests import _reference
 from cesdk_spec_tests.implementation import AttributeInput, EventSpec, Message
 
 __all__ = ["DOCUMENTS", "OPERATIONS", "Case", "CaseError", "load_cases"]
 
 #: The specification documents, in report order; each has ``cases/<name>.yaml``.
-DOCUMENTS: Final = ("core", "json-format", "http-binding", "kafka-binding", "nats-binding")
+DOCUMENTS: Final = (
+    "core",
+    "json-format",
+    "avro-format",
+    "protobuf-format",
+    "http-binding",
+    "kafka-binding",
+    "nats-binding",
+    "amqp-binding",
+    "mqtt-binding",
+    "websockets-binding",
+)
 
 OPERATIONS: Final = frozenset(
     {
@@ -28,6 +41,12 @@ OPERATIONS: Final = frozenset(
         "json-encode",
         "json-batch-decode",
         "json-batch-encode",
+        "avro-decode",
+        "avro-encode",
+        "protobuf-decode",
+        "protobuf-encode",
+        "protobuf-batch-decode",
+        "protobuf-batch-encode",
         "http-decode",
         "http-batch-decode",
         "http-encode-binary",
@@ -39,6 +58,17 @@ OPERATIONS: Final = frozenset(
         "nats-decode",
         "nats-encode-binary",
         "nats-encode-structured",
+        "amqp-decode",
+        "amqp-encode-binary",
+        "amqp-encode-structured",
+        "mqtt-decode",
+        "mqtt-encode-binary",
+        "mqtt-encode-structured",
+        "mqtt3-decode",
+        "mqtt3-encode-structured",
+        "websockets-handshake",
+        "websockets-decode",
+        "websockets-encode",
     }
 )
 
@@ -58,11 +88,14 @@ _EXPECT_KEYS: Final = frozenset(
         # messages and encoded bytes
         "headers",
         "headers_absent",
+        "header_types",
         "content_type",
         "body",
         "body_b64",
         "body_json",
         "body_json_absent",
+        "body_avro",
+        "body_protobuf",
         "body_null",
         "key",
         "key_null",
@@ -199,7 +232,14 @@ def event_spec_of(raw: Mapping[str, Any]) -> EventSpec:
 
 
 def body_of(raw: Mapping[str, Any]) -> bytes | None:
-    """Return the body given as ``body`` (text or null), ``body_b64`` or ``body_json``."""
+    """Return the body given as ``body`` (text or null), ``body_b64``, ``body_json``,
+    ``body_avro`` (an Avro record) or ``body_protobuf`` (a message in the JSON mapping;
+    one with ``events`` is a ``CloudEventBatch``)."""
+    if "body_avro" in raw:
+        return _reference.avro_write(raw["body_avro"])
+    if "body_protobuf" in raw:
+        message = raw["body_protobuf"]
+        return _reference.protobuf_write(message, batch="events" in message)
     if "body_b64" in raw:
         return base64.b64decode(raw["body_b64"], validate=True)
     if "body_json" in raw:
@@ -212,17 +252,35 @@ def body_of(raw: Mapping[str, Any]) -> bytes | None:
     return body.encode("utf-8")
 
 
-def message_of(raw: Mapping[str, Any]) -> Message:
-    """Build a :class:`Message` from ``headers``, the body keys and ``key`` / ``key_b64``."""
+def _typed(value: object) -> object:
+    """An AMQP-typed value: bool, int, str, ``{b64: ...}`` bytes or ``{timestamp: ...}``."""
+    raw = binary_of(value)
+    if raw is not None:
+        return raw
+    if isinstance(value, dict) and set(value) == {"timestamp"}:
+        return datetime.fromisoformat(str(value["timestamp"]))
+    if isinstance(value, bool | int | str):
+        return value
+    raise CaseError(f"typed header values are bool, int, str, b64 or timestamp: {value!r:.60}")
+
+
+def message_of(raw: Mapping[str, Any], *, typed: bool = False) -> Message:
+    """Build a :class:`Message` from ``headers``, the body keys and ``key`` / ``key_b64``.
+
+    With ``typed`` (AMQP application properties) header values keep their type.
+    """
     headers = raw.get("headers") or {}
     pairs = headers.items() if isinstance(headers, dict) else headers
-    out: list[tuple[str, str | bytes]] = []
+    out: list[tuple[str, Any]] = []
     for name, value in pairs:
         raw_value = binary_of(value)
-        out.append((str(name), raw_value if raw_value is not None else str(value)))
+        if typed and str(name) != "content-type":
+            out.append((str(name), _typed(value)))
+        else:
+            out.append((str(name), raw_value if raw_value is not None else str(value)))
     key: bytes | None = None
     if "key_b64" in raw:
         key = base64.b64decode(raw["key_b64"], validate=True)
     elif raw.get("key") is not None:
         key = str(raw["key"]).encode("utf-8")
-    return Message(tuple(out), body_of(raw), key)
+    return Message(tuple(out), body_of(raw), key, typed=typed)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import cesdk
-from cesdk.bindings import http, kafka, nats
+from cesdk.bindings import amqp, http, kafka, mqtt, nats, websockets
+from cesdk.formats import avro, protobuf
 from cesdk.formats import json as json_format
 from cesdk_spec_tests.implementation import EventSpec, Implementation, Message
 
@@ -47,6 +48,36 @@ def _kafka(message: kafka.KafkaMessage) -> Message:
     return Message(tuple(message.headers), message.value, message.key)
 
 
+def _content_type_and_rest(message: Message) -> tuple[str | None, list[tuple[str, Any]]]:
+    """Split the ``content-type`` pseudo-header from AMQP or MQTT properties."""
+    content_type = None
+    rest = []
+    for name, value in message.headers:
+        if name == "content-type":
+            content_type = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        else:
+            rest.append((name, value))
+    return content_type, rest
+
+
+def _amqp(message: amqp.AmqpMessage) -> Message:
+    content_type = message.properties.get("content_type")
+    headers = [] if content_type is None else [("content-type", content_type)]
+    return Message((*headers, *message.application_properties.items()), message.body, typed=True)
+
+
+def _mqtt(message: mqtt.MqttMessage) -> Message:
+    headers = [] if message.content_type is None else [("content-type", message.content_type)]
+    return Message((*headers, *message.user_properties), message.payload, typed=True)
+
+
+def _header(message: Message, name: str) -> str:
+    for key, value in message.headers:
+        if key.lower() == name.lower():
+            return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return ""
+
+
 def _key_mapper(name: str | None) -> kafka.KeyMapper | None:
     return kafka.partitionkey_mapper if name == "partitionkey" else None
 
@@ -61,13 +92,18 @@ class CesdkImplementation(Implementation):
         return isinstance(error, cesdk.CESDKError)
 
     def reported_attributes(self, error: Exception) -> set[str] | None:
-        """Read ``.errors`` and a header name in ``.position`` (``ce-subject``)."""
+        """Read ``.errors`` and a header name in ``.position`` (``ce-subject``, or
+        ``cloudEvents_subject`` for AMQP)."""
         names: set[str] = set()
         if isinstance(error, cesdk.InvalidEventError):
             names.update(error.errors)
         if isinstance(error, cesdk.DecodeError) and isinstance(error.position, str):
             position = error.position.lower()
-            names.add(position[3:] if position.startswith(("ce-", "ce_")) else position)
+            for prefix in ("ce-", "ce_", "cloudevents_", "cloudevents:"):
+                if position.startswith(prefix):
+                    position = position[len(prefix) :]
+                    break
+            names.add(position)
         return names
 
     def create(self, event: EventSpec) -> cesdk.CloudEvent:
@@ -84,6 +120,24 @@ class CesdkImplementation(Implementation):
 
     def json_batch_encode(self, events: Sequence[EventSpec]) -> bytes:
         return json_format.encode_batch([_event(e) for e in events])
+
+    def avro_decode(self, body: bytes) -> cesdk.CloudEvent:
+        return avro.decode(body)
+
+    def avro_encode(self, event: EventSpec) -> bytes:
+        return avro.encode(_event(event))
+
+    def protobuf_decode(self, body: bytes) -> cesdk.CloudEvent:
+        return protobuf.decode(body)
+
+    def protobuf_encode(self, event: EventSpec) -> bytes:
+        return protobuf.encode(_event(event))
+
+    def protobuf_batch_decode(self, body: bytes) -> list[cesdk.CloudEvent]:
+        return protobuf.decode_batch(body)
+
+    def protobuf_batch_encode(self, events: Sequence[EventSpec]) -> bytes:
+        return protobuf.encode_batch([_event(e) for e in events])
 
     def http_decode(self, message: Message) -> cesdk.CloudEvent:
         return http.from_http(_str_headers(message), message.body or b"")
@@ -126,3 +180,51 @@ class CesdkImplementation(Implementation):
 
     def nats_encode_structured(self, event: EventSpec) -> Message:
         return _nats(nats.to_structured(_event(event)))
+
+    def amqp_decode(self, message: Message) -> cesdk.CloudEvent:
+        content_type, rest = _content_type_and_rest(message)
+        properties = {} if content_type is None else {"content_type": content_type}
+        return amqp.from_amqp(amqp.AmqpMessage(properties, dict(rest), message.body or b""))
+
+    def amqp_encode_binary(self, event: EventSpec) -> Message:
+        return _amqp(amqp.to_binary(_event(event)))
+
+    def amqp_encode_structured(self, event: EventSpec) -> Message:
+        return _amqp(amqp.to_structured(_event(event)))
+
+    def mqtt_decode(self, message: Message) -> cesdk.CloudEvent:
+        content_type, rest = _content_type_and_rest(message)
+        return mqtt.from_mqtt(mqtt.MqttMessage(message.body or b"", content_type, rest))
+
+    def mqtt_encode_binary(self, event: EventSpec) -> Message:
+        return _mqtt(mqtt.to_binary(_event(event)))
+
+    def mqtt_encode_structured(self, event: EventSpec) -> Message:
+        return _mqtt(mqtt.to_structured(_event(event)))
+
+    def mqtt3_decode(self, message: Message) -> cesdk.CloudEvent:
+        return mqtt.from_mqtt(mqtt.MqttMessage(message.body or b""), version=mqtt.MQTT_3_1_1)
+
+    def mqtt3_encode_structured(self, event: EventSpec) -> Message:
+        return _mqtt(mqtt.to_structured(_event(event), version=mqtt.MQTT_3_1_1))
+
+    def websockets_handshake(self, message: Message) -> Message:
+        offered = [
+            value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            for name, value in message.headers
+            if name.lower() == "sec-websocket-protocol"
+        ]
+        chosen = websockets.negotiate(offered)
+        return Message(() if chosen is None else (("Sec-WebSocket-Protocol", chosen),))
+
+    def websockets_decode(self, message: Message) -> cesdk.CloudEvent:
+        body = message.body or b""
+        kind = _header(message, "websocket-frame")
+        payload: str | bytes = body.decode("utf-8", "surrogateescape") if kind == "text" else body
+        subprotocol = _header(message, "sec-websocket-protocol")
+        return websockets.from_frame((kind, payload), subprotocol)
+
+    def websockets_encode(self, event: EventSpec, subprotocol: str) -> Message:
+        frame = websockets.to_frame(_event(event), subprotocol)
+        payload = frame.payload.encode("utf-8") if isinstance(frame.payload, str) else frame.payload
+        return Message((("websocket-frame", frame.kind),), payload)

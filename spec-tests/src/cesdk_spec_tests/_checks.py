@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import cesdk
+from cesdk_spec_tests import _reference
 from cesdk_spec_tests._cases import binary_of
 from cesdk_spec_tests.implementation import Message
 
@@ -90,6 +91,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "string": (str,),
     "binary": (bytes,),
+    "timestamp": (datetime,),
 }
 
 
@@ -210,17 +212,44 @@ def _check_body(body: bytes | None, expect: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _check_binary_format(body: bytes | None, expect: Mapping[str, Any]) -> list[str]:
+    """``body_avro`` / ``body_protobuf``: read the body with the reference library."""
+    problems: list[str] = []
+    for key, what in (("body_avro", "Avro record"), ("body_protobuf", "Protobuf message")):
+        if key not in expect:
+            continue
+        wanted = expect[key]
+        try:
+            if key == "body_avro":
+                got = _reference.avro_read(body or b"")
+            else:
+                got = _reference.protobuf_read(body or b"", batch="events" in wanted)
+        except Exception as exc:  # the reference library's own errors: a wrong body
+            problems.append(f"the body is not a valid {what}: {exc}")
+            continue
+        problems += _json_subset(got, wanted, "record" if key == "body_avro" else "message")
+    return problems
+
+
 def _essence(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def check_message(message: object, expect: Mapping[str, Any]) -> list[str]:
-    """Check an encoded message: headers (names case-insensitive), body and key."""
-    if not isinstance(message, Message):
-        return [f"expected a Message, got {type(message).__name__}"]
+def _typed_same(value: object, want: object) -> bool:
+    """Compare a typed header value with an expected one by canonical string; a time
+    (a ``datetime``, or an expected ``{timestamp: ...}``) by instant."""
+    if isinstance(want, dict) and set(want) == {"timestamp"}:
+        return _instant(_canonical(value)) == _instant(str(want["timestamp"]))
+    got, wanted = _canonical(value), _canonical(want)
+    return _instant(got) == _instant(wanted) if isinstance(value, datetime) else got == wanted
+
+
+def _header_texts(message: Message, problems: list[str]) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
-    problems: list[str] = []
     for name, value in message.headers:
+        if message.typed:
+            headers.setdefault(name, []).append(_canonical(value))
+            continue
         text = value if isinstance(value, str) else None
         if isinstance(value, bytes):
             try:
@@ -229,22 +258,60 @@ def check_message(message: object, expect: Mapping[str, Any]) -> list[str]:
                 problems.append(f"header {name} is not UTF-8: {_short(value)}")
                 text = value.decode("latin-1")
         headers.setdefault(name.lower(), []).append(str(text))
+    return headers
+
+
+def _check_typed_headers(message: Message, expect: Mapping[str, Any]) -> list[str]:
+    values: dict[str, list[object]] = {}
+    for name, value in message.headers:
+        values.setdefault(name, []).append(value)
+    problems = []
     for name, want in (expect.get("headers") or {}).items():
-        got = headers.get(name.lower())
+        got = values.get(name)
         if got is None:
             problems.append(f"header {name} is missing")
-        elif got != [str(want)]:
-            problems.append(f"header {name} is {', '.join(map(repr, got))}, expected {want!r}")
+        elif len(got) != 1 or not _typed_same(got[0], want):
+            shown = ", ".join(_short(v) for v in got)
+            problems.append(f"header {name} is {shown}, expected {_short(want)}")
+    for name, type_name in (expect.get("header_types") or {}).items():
+        got = values.get(name, [None])
+        wrong = not isinstance(got[0], _TYPES[type_name])
+        if wrong or (type_name == "integer" and isinstance(got[0], bool)):
+            problems.append(f"header {name} is {_short(got[0])}, expected a {type_name}")
+    return problems
+
+
+def check_message(message: object, expect: Mapping[str, Any]) -> list[str]:
+    """Check an encoded message: headers (names case-insensitive), body and key."""
+    if not isinstance(message, Message):
+        return [f"expected a Message, got {type(message).__name__}"]
+    problems: list[str] = []
+    headers = _header_texts(message, problems)
+    if message.typed:
+        problems += _check_typed_headers(message, expect)
+    else:
+        for name, want in (expect.get("headers") or {}).items():
+            got = headers.get(name.lower())
+            if got is None:
+                problems.append(f"header {name} is missing")
+            elif got != [str(want)]:
+                problems.append(f"header {name} is {', '.join(map(repr, got))}, expected {want!r}")
+        problems += [
+            f"header {name} has no type to check: only AMQP properties are typed"
+            for name in expect.get("header_types") or {}
+        ]
+    key = str.lower if not message.typed else str
     problems += [
-        f"header {name} is present ({headers[name.lower()][0]!r})"
+        f"header {name} is present ({headers[key(name)][0]!r})"
         for name in expect.get("headers_absent", ())
-        if name.lower() in headers
+        if key(name) in headers
     ]
     if "content_type" in expect:
         got_ct = headers.get("content-type")
         if got_ct is None or _essence(got_ct[0]) != _essence(expect["content_type"]):
             problems.append(f"content-type is {got_ct}, expected {expect['content_type']!r}")
     problems += _check_body(message.body, expect)
+    problems += _check_binary_format(message.body, expect)
     if "key" in expect and message.key != str(expect["key"]).encode("utf-8"):
         problems.append(f"the key is {_short(message.key)}, expected {expect['key']!r}")
     if expect.get("key_null") and message.key is not None:

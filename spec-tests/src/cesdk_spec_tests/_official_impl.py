@@ -1,8 +1,10 @@
 """The official ``cloudevents`` SDK (2.2, ``cloudevents.core``) as the suite drives it.
 
 Only its public ``cloudevents.core`` API is used: ``v1.event.CloudEvent``,
-``formats.json.JSONFormat`` and the ``bindings.http`` / ``bindings.kafka`` modules. It
-has no batch format and no NATS binding; those operations report "unsupported". Its
+``formats.json.JSONFormat`` and the ``bindings.http`` / ``bindings.kafka`` /
+``bindings.amqp`` modules. It has no batch format and no NATS, MQTT or WebSockets
+binding; those operations report "unsupported". Its ``AMQPMessage`` keys the
+content-type property as ``content-type``, which is the suite's name too. Its
 events hold ``time`` as a ``datetime``, so a case's RFC 3339 text is parsed with the
 parser its own decoders use (``dateutil``'s ``isoparse``). Results are converted with
 ``cesdk.interop.from_sdk``; any exception the SDK raises counts as a rejection.
@@ -126,3 +128,30 @@ class OfficialSdkImplementation(Implementation):
         self, event: EventSpec, key: bytes | None, key_mapper: str | None
     ) -> Message:
         return self._kafka_message(self._kafka().to_structured, event, key, key_mapper)
+
+    def _amqp(self) -> Any:
+        return _module("cloudevents.core.bindings.amqp")
+
+    def amqp_decode(self, message: Message) -> cesdk.CloudEvent:
+        amqp = self._amqp()
+        properties = {name: value for name, value in message.headers if name == "content-type"}
+        application_properties = {
+            name: value for name, value in message.headers if name != "content-type"
+        }
+        sdk_message = amqp.AMQPMessage(
+            properties=properties,
+            application_properties=application_properties,
+            application_data=message.body or b"",
+        )
+        return _to_cesdk(amqp.from_amqp(sdk_message, _json_format()))
+
+    def _amqp_message(self, encode: Callable[..., Any], event: EventSpec) -> Message:
+        sdk_message = encode(self._event(event), _json_format())
+        headers = [*sdk_message.properties.items(), *sdk_message.application_properties.items()]
+        return Message(tuple(headers), sdk_message.application_data, typed=True)
+
+    def amqp_encode_binary(self, event: EventSpec) -> Message:
+        return self._amqp_message(self._amqp().to_binary, event)
+
+    def amqp_encode_structured(self, event: EventSpec) -> Message:
+        return self._amqp_message(self._amqp().to_structured, event)

@@ -62,15 +62,24 @@ class Message:
     """A protocol message, or the bytes of an event format.
 
     Attributes:
-        headers: ``(name, value)`` pairs in order; values are str (HTTP, NATS) or bytes
-            (Kafka). Names keep the case they were given in.
-        body: the body, Kafka value or NATS payload; ``None`` is a Kafka null value.
+        headers: ``(name, value)`` pairs in order; values are str (HTTP, NATS, MQTT User
+            Properties, WebSocket pseudo-headers) or bytes (Kafka). Names keep the case
+            they were given in. For AMQP and MQTT, ``content-type`` is the message's
+            content-type property and the other pairs are its application properties
+            (typed: bool, int, str, bytes for Binary, datetime for timestamp) or User
+            Properties.
+        body: the body, Kafka value, NATS or MQTT payload, AMQP application data or
+            WebSocket message; ``None`` is a Kafka null value.
         key: the Kafka record key.
+        typed: header values are protocol-typed and names are case-sensitive (AMQP
+            application properties, MQTT User Properties): bytes mean Binary, and the
+            checks compare names exactly.
     """
 
-    headers: tuple[tuple[str, str | bytes], ...] = ()
+    headers: tuple[tuple[str, Any], ...] = ()
     body: bytes | None = b""
     key: bytes | None = None
+    typed: bool = False
 
 
 class Implementation:
@@ -164,3 +173,79 @@ class Implementation:
     def nats_encode_structured(self, event: EventSpec) -> Message:
         """Encode an event as a structured-mode NATS message (JSON format)."""
         raise UnsupportedOperationError("nats-encode-structured is not supported")
+
+    def avro_decode(self, body: bytes) -> cesdk.CloudEvent:
+        """Decode one event in the Avro format."""
+        raise UnsupportedOperationError("avro-decode is not supported")
+
+    def avro_encode(self, event: EventSpec) -> bytes:
+        """Encode one event in the Avro format."""
+        raise UnsupportedOperationError("avro-encode is not supported")
+
+    def protobuf_decode(self, body: bytes) -> cesdk.CloudEvent:
+        """Decode one event in the Protobuf format."""
+        raise UnsupportedOperationError("protobuf-decode is not supported")
+
+    def protobuf_encode(self, event: EventSpec) -> bytes:
+        """Encode one event in the Protobuf format."""
+        raise UnsupportedOperationError("protobuf-encode is not supported")
+
+    def protobuf_batch_decode(self, body: bytes) -> list[cesdk.CloudEvent]:
+        """Decode a Protobuf batch (``CloudEventBatch``)."""
+        raise UnsupportedOperationError("protobuf-batch-decode is not supported")
+
+    def protobuf_batch_encode(self, events: Sequence[EventSpec]) -> bytes:
+        """Encode events as a Protobuf batch (``CloudEventBatch``)."""
+        raise UnsupportedOperationError("protobuf-batch-encode is not supported")
+
+    def amqp_decode(self, message: Message) -> cesdk.CloudEvent:
+        """Decode one event from an AMQP message (``content-type`` + application properties)."""
+        raise UnsupportedOperationError("amqp-decode is not supported")
+
+    def amqp_encode_binary(self, event: EventSpec) -> Message:
+        """Encode an event as a binary-mode AMQP message (typed application properties)."""
+        raise UnsupportedOperationError("amqp-encode-binary is not supported")
+
+    def amqp_encode_structured(self, event: EventSpec) -> Message:
+        """Encode an event as a structured-mode AMQP message (JSON format)."""
+        raise UnsupportedOperationError("amqp-encode-structured is not supported")
+
+    def mqtt_decode(self, message: Message) -> cesdk.CloudEvent:
+        """Decode one event from an MQTT 5.0 PUBLISH (``content-type`` + User Properties)."""
+        raise UnsupportedOperationError("mqtt-decode is not supported")
+
+    def mqtt_encode_binary(self, event: EventSpec) -> Message:
+        """Encode an event as a binary-mode MQTT 5.0 PUBLISH."""
+        raise UnsupportedOperationError("mqtt-encode-binary is not supported")
+
+    def mqtt_encode_structured(self, event: EventSpec) -> Message:
+        """Encode an event as a structured-mode MQTT 5.0 PUBLISH (JSON format)."""
+        raise UnsupportedOperationError("mqtt-encode-structured is not supported")
+
+    def mqtt3_decode(self, message: Message) -> cesdk.CloudEvent:
+        """Decode one event from an MQTT 3.1.1 PUBLISH (a payload, no properties)."""
+        raise UnsupportedOperationError("mqtt3-decode is not supported")
+
+    def mqtt3_encode_structured(self, event: EventSpec) -> Message:
+        """Encode an event as an MQTT 3.1.1 PUBLISH (structured, JSON format)."""
+        raise UnsupportedOperationError("mqtt3-encode-structured is not supported")
+
+    def websockets_handshake(self, message: Message) -> Message:
+        """Answer a client's opening handshake: its headers in, the server's headers out.
+
+        The request holds ``Sec-WebSocket-Protocol``; the response holds the chosen
+        subprotocol under the same name, or no such header.
+        """
+        raise UnsupportedOperationError("websockets-handshake is not supported")
+
+    def websockets_decode(self, message: Message) -> cesdk.CloudEvent:
+        """Decode one WebSocket message.
+
+        ``Sec-WebSocket-Protocol`` names the agreed subprotocol and ``websocket-frame``
+        the frame type (``text`` or ``binary``); the body is the payload.
+        """
+        raise UnsupportedOperationError("websockets-decode is not supported")
+
+    def websockets_encode(self, event: EventSpec, subprotocol: str) -> Message:
+        """Encode an event as one WebSocket message: ``websocket-frame`` and the payload."""
+        raise UnsupportedOperationError("websockets-encode is not supported")

@@ -29,6 +29,21 @@ Inputs
   (raw bytes) or ``body_json`` (any YAML value, written as JSON); bindings also take
   ``headers`` (a mapping, or a list of ``[name, value]`` pairs to repeat a name) and
   Kafka ``key``.
+- Avro and Protobuf: ``body_avro`` is a record of the spec's Avro schema and
+  ``body_protobuf`` a ``CloudEvent`` (or, for ``protobuf-batch-decode``, a
+  ``CloudEventBatch``) in protobuf's JSON mapping; reference libraries write them
+  (``_reference.py``). Any decode operation takes them, HTTP's included.
+- AMQP and MQTT: the ``content-type`` header is the message's content-type property;
+  the other headers are the AMQP application properties or MQTT User Properties.
+  AMQP values are typed: bool, int, str, ``{b64: ...}`` (binary) or
+  ``{timestamp: "RFC 3339"}`` (an AMQP timestamp). ``mqtt3-*`` operations are MQTT
+  3.1.1: a payload and nothing else.
+- WebSockets: ``websockets-handshake`` takes the client's request ``headers``
+  (``Sec-WebSocket-Protocol``) and yields the server's response headers;
+  ``websockets-encode`` takes an event and ``subprotocol``; ``websockets-decode``
+  takes ``headers`` ``Sec-WebSocket-Protocol`` (the agreed subprotocol) and
+  ``websocket-frame`` (``text`` or ``binary``) and the body. Encoded WebSocket
+  messages carry their frame type in the ``websocket-frame`` header.
 
 Binary values
 -------------
@@ -47,11 +62,17 @@ names the attribute the error must blame, where the implementation can say.
   or binary), ``data`` (strict JSON comparison; a str stays a str), ``data_b64``
   (Binary), ``no_data: true``; batches: ``count`` and ``events`` (one check mapping
   per event).
-- messages and encoded bytes: ``headers`` (exact values, names case-insensitive),
-  ``headers_absent``, ``content_type`` (media type without parameters, any case),
+- messages and encoded bytes: ``headers`` (exact values, names case-insensitive;
+  for AMQP and MQTT names compare exactly and typed values by canonical string,
+  timestamps by instant), ``headers_absent``, ``header_types`` (name: boolean,
+  integer, string, binary or timestamp), ``content_type`` (media type without
+  parameters, any case),
   ``body``, ``body_b64``, ``body_json`` (objects must hold these members; arrays
   match item by item), ``body_json_absent`` (member names), ``body_null``, ``key``,
-  ``key_null``.
+  ``key_null``, ``body_avro`` (the body read as the spec's Avro record must hold these
+  members) and ``body_protobuf`` (the body read as a ``CloudEvent``, or
+  ``CloudEventBatch`` after ``protobuf-batch-encode``, in protobuf's JSON mapping with
+  the .proto's field names, must hold these members).
 """
 
 from __future__ import annotations
@@ -126,6 +147,21 @@ def prepare(case: Case) -> _Call:
     if op == "json-batch-encode":
         events = [event_spec_of(item) for item in raw.get("events", ())]
         return lambda impl: Message(body=impl.json_batch_encode(events))
+    if op.startswith(("amqp-encode-", "mqtt-encode-", "mqtt3-encode-")):
+        event = event_spec_of(raw)
+        encoders: dict[str, _Call] = {
+            "amqp-encode-binary": lambda impl: impl.amqp_encode_binary(event),
+            "amqp-encode-structured": lambda impl: impl.amqp_encode_structured(event),
+            "mqtt-encode-binary": lambda impl: impl.mqtt_encode_binary(event),
+            "mqtt-encode-structured": lambda impl: impl.mqtt_encode_structured(event),
+            "mqtt3-encode-structured": lambda impl: impl.mqtt3_encode_structured(event),
+        }
+        return encoders[op]
+    if op == "websockets-encode":
+        event, subprotocol = event_spec_of(raw), str(raw.get("subprotocol", ""))
+        return lambda impl: impl.websockets_encode(event, subprotocol)
+    if op.startswith(("avro-", "protobuf-")):
+        return _prepare_binary_format(op, raw)
     if op.startswith("kafka-encode-"):
         args = _kafka_args(raw)
         if op == "kafka-encode-binary":
@@ -136,14 +172,38 @@ def prepare(case: Case) -> _Call:
         if op == "json-decode":
             return lambda impl: impl.json_decode(body)
         return lambda impl: impl.json_batch_decode(body)
-    message = message_of(raw)
+    message = message_of(raw, typed=op == "amqp-decode")
     decoders: dict[str, _Call] = {
         "http-decode": lambda impl: impl.http_decode(message),
         "http-batch-decode": lambda impl: impl.http_batch_decode(message),
         "kafka-decode": lambda impl: impl.kafka_decode(message),
         "nats-decode": lambda impl: impl.nats_decode(message),
+        "amqp-decode": lambda impl: impl.amqp_decode(message),
+        "mqtt-decode": lambda impl: impl.mqtt_decode(message),
+        "mqtt3-decode": lambda impl: impl.mqtt3_decode(message),
+        "websockets-handshake": lambda impl: impl.websockets_handshake(message),
+        "websockets-decode": lambda impl: impl.websockets_decode(message),
     }
     return decoders[op]
+
+
+def _prepare_binary_format(op: str, raw: Mapping[str, Any]) -> _Call:
+    """The Avro and Protobuf format operations: bytes in, events out, and back."""
+    if op.endswith("-decode"):
+        body = body_of(raw) or b""
+        decoders: dict[str, _Call] = {
+            "avro-decode": lambda impl: impl.avro_decode(body),
+            "protobuf-decode": lambda impl: impl.protobuf_decode(body),
+            "protobuf-batch-decode": lambda impl: impl.protobuf_batch_decode(body),
+        }
+        return decoders[op]
+    if op == "protobuf-batch-encode":
+        events = [event_spec_of(item) for item in raw.get("events", ())]
+        return lambda impl: Message(body=impl.protobuf_batch_encode(events))
+    event = event_spec_of(raw)
+    if op == "avro-encode":
+        return lambda impl: Message(body=impl.avro_encode(event))
+    return lambda impl: Message(body=impl.protobuf_encode(event))
 
 
 # Libraries that invent an id use UUID4s; masking them keeps notes (and reports) stable.

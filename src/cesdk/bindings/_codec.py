@@ -8,15 +8,19 @@ from typing import Any
 
 import orjson
 
+from cesdk import formats
 from cesdk._errors import DecodeError, EncodeError
 from cesdk._event import NO_DATA, CloudEvent
 from cesdk._types import is_json_media_type
+from cesdk.formats import Format
 
 __all__ = [
     "body_to_data",
     "data_to_body",
     "decode_header_value",
     "encode_header_value",
+    "structured_content_type",
+    "structured_format",
 ]
 
 # http-protocol-binding.md 3.1.3.2: percent-encode space, '"', '%' and everything
@@ -199,3 +203,32 @@ def body_to_data(
         except (LookupError, ValueError):
             return body, None
     return body, None
+
+
+def structured_content_type(fmt: Format) -> str:
+    """Return the content type of a structured-mode message in ``fmt``.
+
+    Text formats (``+json``) name their charset; binary formats (Avro, Protobuf) do not.
+    """
+    content_type = fmt.CONTENT_TYPE
+    return content_type + "; charset=utf-8" if content_type.endswith("+json") else content_type
+
+
+def structured_format(content_type: str, binding: str) -> Format:
+    """Return the registered format of a structured-mode message's content type.
+
+    Args:
+        content_type: a content type that starts with ``application/cloudevents``.
+        binding: the binding's name for messages, e.g. ``"the AMQP binding"``.
+
+    Raises:
+        DecodeError: a batch media type (the binding has no batch mode), or no
+            registered format has this media type.
+    """
+    if formats.essence(content_type).startswith("application/cloudevents-batch"):
+        raise DecodeError(
+            f"{binding} has no batch mode, so content type {content_type!r} cannot be "
+            "read; send each event in its own message",
+            position="content-type",
+        )
+    return formats.lookup(content_type)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from cesdk._errors import DecodeError, InvalidMessageError
+from cesdk._errors import DecodeError, EncodeError, InvalidMessageError
 from cesdk._event import CloudEvent
 from cesdk._types import canonical_string
 from cesdk.bindings._codec import (
@@ -31,6 +31,7 @@ from cesdk.bindings._codec import (
     encode_header_value,
 )
 from cesdk.bindings._headers import HeadersInput, lower_headers
+from cesdk.formats import BatchFormat, Format, essence, lookup
 from cesdk.formats import json as json_format
 
 __all__ = [
@@ -74,14 +75,45 @@ def to_binary(event: CloudEvent) -> HttpMessage:
     return HttpMessage(headers, body or b"")
 
 
-def to_structured(event: CloudEvent) -> HttpMessage:
-    """Map an event to a structured-mode message in the JSON format (section 3.2)."""
-    return HttpMessage({"content-type": _STRUCTURED_CT}, json_format.encode(event))
+def to_structured(event: CloudEvent, format: Format = json_format) -> HttpMessage:
+    """Map an event to a structured-mode message (section 3.2).
+
+    Args:
+        event: the event.
+        format: the event format: ``cesdk.formats.json`` (the default),
+            ``cesdk.formats.avro``, ``cesdk.formats.protobuf`` or a plugin's module;
+            its ``CONTENT_TYPE`` becomes the ``content-type``.
+
+    Raises:
+        EncodeError: the format cannot carry this event.
+    """
+    if format is json_format:
+        return HttpMessage({"content-type": _STRUCTURED_CT}, json_format.encode(event))
+    return HttpMessage({"content-type": format.CONTENT_TYPE}, format.encode(event))
 
 
-def to_batch(events: Iterable[CloudEvent]) -> HttpMessage:
-    """Map events to one batched-mode message in the JSON batch format (section 3.3)."""
-    return HttpMessage({"content-type": _BATCH_CT}, json_format.encode_batch(events))
+def to_batch(events: Iterable[CloudEvent], format: BatchFormat = json_format) -> HttpMessage:
+    """Map events to one batched-mode message (section 3.3).
+
+    Args:
+        events: the events (an empty batch is allowed).
+        format: a format that defines batches: ``cesdk.formats.json`` (the default)
+            or ``cesdk.formats.protobuf``; its ``BATCH_CONTENT_TYPE`` becomes the
+            ``content-type``.
+
+    Raises:
+        EncodeError: the format defines no batch, or cannot carry an event.
+    """
+    if format is json_format:
+        return HttpMessage({"content-type": _BATCH_CT}, json_format.encode_batch(events))
+    batch_type = getattr(format, "BATCH_CONTENT_TYPE", None)
+    if batch_type is None or not hasattr(format, "encode_batch"):
+        name = getattr(format, "__name__", repr(format))
+        raise EncodeError(
+            f"the event format {name} defines no batch; send the events one by one with "
+            "to_structured(), or batch with cesdk.formats.json or cesdk.formats.protobuf"
+        )
+    return HttpMessage({"content-type": batch_type}, format.encode_batch(events))
 
 
 def _mode(content_type: str | None) -> str:
@@ -95,14 +127,20 @@ def _mode(content_type: str | None) -> str:
     return "binary"
 
 
-def _format_of(content_type: str, batch: bool) -> None:
-    essence = content_type.split(";", 1)[0].strip().lower()
-    expected = json_format.BATCH_CONTENT_TYPE if batch else json_format.CONTENT_TYPE
-    if essence != expected:
+def _format_of(content_type: str, batch: bool) -> Format:
+    """The registered format of a structured (or batched) ``Content-Type``."""
+    wanted = essence(content_type)
+    if wanted == (json_format.BATCH_CONTENT_TYPE if batch else json_format.CONTENT_TYPE):
+        return json_format
+    found = lookup(wanted)  # DecodeError naming the media types that are known
+    if getattr(found, "BATCH_CONTENT_TYPE" if batch else "CONTENT_TYPE", None) != wanted:
+        name = getattr(found, "__name__", found)
         raise DecodeError(
-            f"unsupported event format {essence!r}: this binding reads {expected!r}",
+            f"unsupported event format {wanted!r}: the {name} format reads "
+            f"{'batches' if not batch else 'single events'} with that media type",
             position="content-type",
         )
+    return found
 
 
 def _as_bytes(body: object) -> bytes:
@@ -139,8 +177,7 @@ def from_http(headers: HeadersInput, body: bytes | bytearray | memoryview | str)
             position="content-type",
         )
     if mode == "structured":
-        _format_of(content_type, batch=False)  # type: ignore[arg-type]  # not None here
-        return json_format.decode(raw_body)
+        return _format_of(content_type, batch=False).decode(raw_body)  # type: ignore[arg-type]
     attrs: dict[str, str] = {}
     for name, value in lowered.items():
         if name.startswith(_CE_PREFIX):
@@ -185,5 +222,5 @@ def from_http_batch(
             f"{json_format.BATCH_CONTENT_TYPE!r}; use from_http() for one event",
             position="content-type",
         )
-    _format_of(content_type, batch=True)  # type: ignore[arg-type]  # batch implies not None
-    return json_format.decode_batch(_as_bytes(body))
+    found = _format_of(content_type, batch=True)  # type: ignore[arg-type]  # batch: not None
+    return found.decode_batch(_as_bytes(body))  # type: ignore[attr-defined, no-any-return]

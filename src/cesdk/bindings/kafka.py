@@ -22,6 +22,7 @@ from cesdk._errors import DecodeError
 from cesdk._event import CloudEvent
 from cesdk._types import canonical_string
 from cesdk.bindings._codec import body_to_data, data_to_body
+from cesdk.formats import Format, lookup
 from cesdk.formats import json as json_format
 
 __all__ = [
@@ -92,13 +93,35 @@ def to_binary(
 
 
 def to_structured(
-    event: CloudEvent, *, key: bytes | str | None = None, key_mapper: KeyMapper | None = None
+    event: CloudEvent,
+    *,
+    key: bytes | str | None = None,
+    key_mapper: KeyMapper | None = None,
+    format: Format = json_format,
 ) -> KafkaMessage:
-    """Map an event to a structured-mode record in the JSON format (section 3.3)."""
+    """Map an event to a structured-mode record (section 3.3).
+
+    Args:
+        event: the event.
+        key: the record key you choose, as in ``to_binary``.
+        key_mapper: computes the key from the event instead.
+        format: the event format: ``cesdk.formats.json`` (the default),
+            ``cesdk.formats.avro``, ``cesdk.formats.protobuf`` or a plugin's module;
+            its ``CONTENT_TYPE`` becomes the ``content-type`` header.
+
+    Raises:
+        EncodeError: the format cannot carry this event.
+    """
+    if format is json_format:
+        return KafkaMessage(
+            _key(event, key, key_mapper),
+            json_format.encode(event),
+            [("content-type", _STRUCTURED_CT)],
+        )
     return KafkaMessage(
         _key(event, key, key_mapper),
-        json_format.encode(event),
-        [("content-type", _STRUCTURED_CT)],
+        format.encode(event),
+        [("content-type", format.CONTENT_TYPE.encode("utf-8"))],
     )
 
 
@@ -198,15 +221,19 @@ def from_kafka(message: Any) -> CloudEvent:
         lowered_ct = content_type.lstrip(" \t").lower()
         if lowered_ct.startswith("application/cloudevents"):
             essence = lowered_ct.split(";", 1)[0].strip()
+            found: Format = json_format
             if essence != json_format.CONTENT_TYPE:
-                raise DecodeError(
-                    f"unsupported event format {essence!r}: the Kafka binding has no batch "
-                    f"mode and this decoder reads {json_format.CONTENT_TYPE!r}",
-                    position="content-type",
-                )
+                found = lookup(essence)  # DecodeError naming the known media types
+                if essence != found.CONTENT_TYPE:
+                    raise DecodeError(
+                        f"unsupported event format {essence!r}: the Kafka binding has no "
+                        f"batch mode; a structured record carries one event "
+                        f"({found.CONTENT_TYPE!r})",
+                        position="content-type",
+                    )
             if value is None:
                 raise DecodeError("a structured-mode record needs a value")
-            return json_format.decode(value)
+            return found.decode(value)
     if not attrs:
         raise DecodeError(
             "not a CloudEvent: no ce_ headers and no application/cloudevents content-type"

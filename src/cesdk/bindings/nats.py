@@ -39,6 +39,7 @@ from cesdk.bindings._codec import (
     encode_header_value,
 )
 from cesdk.bindings._headers import lower_headers
+from cesdk.formats import Format, essence, lookup
 from cesdk.formats import json as json_format
 
 __all__ = ["NatsMessage", "from_nats", "to_binary", "to_structured"]
@@ -68,9 +69,21 @@ def to_binary(event: CloudEvent) -> NatsMessage:
     return NatsMessage(headers, body or b"")
 
 
-def to_structured(event: CloudEvent) -> NatsMessage:
-    """Map an event to a structured-mode message in the JSON format (section 3.2)."""
-    return NatsMessage({"Content-Type": _STRUCTURED_CT}, json_format.encode(event))
+def to_structured(event: CloudEvent, format: Format = json_format) -> NatsMessage:
+    """Map an event to a structured-mode message (section 3.2).
+
+    Args:
+        event: the event.
+        format: the event format: ``cesdk.formats.json`` (the default),
+            ``cesdk.formats.avro``, ``cesdk.formats.protobuf`` or a plugin's module;
+            its ``CONTENT_TYPE`` becomes the ``Content-Type`` header.
+
+    Raises:
+        EncodeError: the format cannot carry this event.
+    """
+    if format is json_format:
+        return NatsMessage({"Content-Type": _STRUCTURED_CT}, json_format.encode(event))
+    return NatsMessage({"Content-Type": format.CONTENT_TYPE}, format.encode(event))
 
 
 def from_nats(message: Any) -> CloudEvent:
@@ -100,14 +113,17 @@ def from_nats(message: Any) -> CloudEvent:
     )
     if structured_ct or not attrs:
         if structured_ct:
-            essence = content_type.split(";", 1)[0].strip().lower()  # type: ignore[union-attr]
-            if essence != json_format.CONTENT_TYPE:
+            wanted = essence(content_type)  # type: ignore[arg-type]  # structured: not None
+            if wanted == json_format.CONTENT_TYPE:
+                return json_format.decode(payload)
+            found = lookup(wanted)  # DecodeError naming the known media types
+            if wanted != found.CONTENT_TYPE:
                 raise DecodeError(
-                    f"unsupported event format {essence!r}: the NATS binding carries "
-                    f"{json_format.CONTENT_TYPE!r}",
+                    f"unsupported event format {wanted!r}: the NATS binding has no batch "
+                    f"mode; a structured message carries one event ({found.CONTENT_TYPE!r})",
                     position="content-type",
                 )
-            return json_format.decode(payload)
+            return found.decode(payload)
         try:
             return json_format.decode(payload)
         except InvalidMessageError:
