@@ -1,0 +1,1 @@
+"""cesdk kubernetes adapter."""
