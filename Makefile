@@ -6,7 +6,7 @@ export UV_LINK_MODE ?= copy
 RUN := $(UV) run --frozen
 DEBIAN_PACKAGES := redis-server
 
-.PHONY: help uv sync system-deps quickstart test check lint format typecheck imports docs bench conformance reference clean
+.PHONY: help uv sync system-deps quickstart test check lint format typecheck imports docs bench conformance reference protos clean
 
 help: ## List the recipes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,12 +59,18 @@ bench: sync ## Benchmarks against the official SDK and the raw clients
 	$(RUN) python bench/http.py
 	$(RUN) python bench/brokers_nats.py
 	$(RUN) python bench/brokers_kafka.py
+	$(RUN) python bench/notify.py
 
 conformance: sync ## Regenerate docs/conformance.md (cesdk and the official SDK)
 	$(RUN) python -m cesdk_spec_tests.report docs/conformance.md
 
 reference: sync ## Regenerate docs/yaml-reference.md from the YAML schema
 	$(RUN) python scripts/gen_yaml_reference.py
+
+PB_DIR := src/cesdk/formats/_pb
+
+protos: ## Regenerate the checked-in Protobuf code from the shipped cloudevents.proto
+	$(RUN) python -m grpc_tools.protoc -I $(PB_DIR) --python_out=$(PB_DIR) --pyi_out=$(PB_DIR) $(PB_DIR)/cloudevents.proto
 
 clean: ## Remove build output and caches
 	rm -rf .site .pytest_cache .mypy_cache .ruff_cache .hypothesis dist

@@ -22,8 +22,7 @@ print(text)
 # A missing name is an error that names the template, the line and the event id.
 try:
     templates.compile("{{ reason }}", name="typo.j2").render(event)
-except templates.TemplateError as err:
-    assert isinstance(err, cesdk.PermanentDeliveryError)  # the pipeline dead-letters the event
+except templates.TemplateError as err:  # a cesdk.PermanentDeliveryError: dead-lettered
     print(err.template, err.line, err.event_id == event.id)
 
 # The shipped defaults handle Kubernetes Events and any other event.

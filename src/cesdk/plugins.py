@@ -38,6 +38,8 @@ _PROVIDERS: Final = {
     "kubernetes-events": "cesdk-kubernetes",
     "kubernetes-resources": "cesdk-kubernetes",
     "notification-requests": "cesdk-kubernetes",
+    "mqtt": "cesdk-mqtt",
+    "amqp": "cesdk-amqp",
     "redis": "cesdk[redis]",
 }
 

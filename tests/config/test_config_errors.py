@@ -121,12 +121,12 @@ def test_unknown_keys_suggest_the_known_one(
 
 
 def test_unknown_plugin_lists_the_available_ones(write_config: WriteConfig) -> None:
-    # 'smtp' has a known provider (cesdk-smtp) that this environment does not install.
-    problem = only(write_config("source: generator\nsink:\n  use: smtp\n  host: h\n"))
+    # 'mqtt' has a known provider (cesdk-mqtt) that this environment does not install.
+    problem = only(write_config("source: generator\nsink:\n  use: mqtt\n  host: h\n"))
     assert (problem.line, problem.key) == (3, "sink.use")
-    assert "no plugin 'smtp'" in problem.reason
+    assert "no plugin 'mqtt'" in problem.reason
     assert "console" in problem.reason
-    assert "cesdk-smtp" in problem.reason
+    assert "cesdk-mqtt" in problem.reason
 
 
 def test_unknown_plugin_option_names_the_plugin_and_its_options(

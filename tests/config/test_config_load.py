@@ -22,7 +22,15 @@ def run(pipeline: cesdk.Pipeline) -> None:
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_examples_are_valid(example: Path) -> None:
-    assert validate_file(example, environ={}) == []
+    # Secrets have no default in the examples, on purpose: the user must set them.
+    secrets = {"SLACK_BOT_TOKEN": "xoxb-example", "SMTP_PASSWORD": "example"}
+    assert validate_file(example, environ=secrets) == []
+
+
+def test_examples_name_their_missing_secrets() -> None:
+    problems = validate_file(EXAMPLES / "http_to_slack.yaml", environ={})
+    assert [p.key for p in problems] == ["routes[0].token"]
+    assert "SLACK_BOT_TOKEN is not set" in problems[0].reason
 
 
 def test_generator_to_memory_delivers_every_event(write_config: WriteConfig) -> None:

@@ -233,5 +233,6 @@ def test_event_text_can_never_mention_or_link_in_the_slack_default(note: str, re
 @given(st.text())
 def test_slack_escaping_round_trips(text: str) -> None:
     escaped = templates.escape_slack(text)
-    assert "<" not in escaped and ">" not in escaped
+    assert "<" not in escaped
+    assert ">" not in escaped
     assert escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text

@@ -224,7 +224,7 @@ def _sandbox() -> Any:
                         and isinstance(times, int)
                         and len(sized) * times > _MAX_OUTPUT
                     ):
-                        raise jinja2.sandbox.SecurityError("repetition would exceed the output limit")
+                        raise jinja2.sandbox.SecurityError("repetition exceeds the output limit")
                 return super().call_binop(context, operator, left, right)
 
         _environment_class = Sandbox
