@@ -394,3 +394,11 @@ def test_debug_log_masks_secrets(
 @pytest.fixture
 def examples() -> Path:
     return Path(__file__).parents[2] / "examples"
+
+
+def test_webhook_urls_are_secrets(write_config: WriteConfig) -> None:
+    # A Slack incoming webhook URL is a credential: whoever has it can post.
+    hook = "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX"
+    assert masked({"sink": {"webhook_url": hook}}) == {"sink": {"webhook_url": "***"}}
+    path = write_config("source: {use: generator, id_prefix: '${SLACK_WEBHOOK}'}\nsink: memory\n")
+    assert resolved(path, environ={"SLACK_WEBHOOK": hook})["source"]["id_prefix"] == "***"
