@@ -45,9 +45,7 @@ _SEQ_TAG: Final = "tag:yaml.org,2002:seq"
 _MAP_TAG: Final = "tag:yaml.org,2002:map"
 _REFERENCE = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)\}|\$\{")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SECRET_KEY = re.compile(
-    r"token|password|passwd|secret|key|auth|credential|webhook", re.IGNORECASE
-)
+_SECRET_KEY = re.compile(r"token|password|passwd|secret|key|auth|credential|webhook", re.IGNORECASE)
 
 KeyPath = tuple[str | int, ...]
 
