@@ -47,7 +47,25 @@ def describe_refusals(refusals: Mapping[str, Refusal]) -> str:
     )
 
 
-class SmtpRejectedError(cesdk.PermanentDeliveryError):
+class _SmtpReplyError(cesdk.DeliveryError):
+    """What both outcomes carry: the reply, and who was refused or already has the mail."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        reply: str = "",
+        recipients: Mapping[str, Refusal] | None = None,
+        delivered: tuple[str, ...] = (),
+    ) -> None:
+        self.code, self.reply = code, reply
+        self.recipients: dict[str, Refusal] = dict(recipients or {})
+        self.delivered = delivered
+        super().__init__(message)
+
+
+class SmtpRejectedError(_SmtpReplyError, cesdk.PermanentDeliveryError):
     """The server refused for good (5yz), or the mail cannot be sent as configured.
 
     Attributes:
@@ -58,22 +76,8 @@ class SmtpRejectedError(cesdk.PermanentDeliveryError):
             (they are not mailed again).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: int | None = None,
-        reply: str = "",
-        recipients: Mapping[str, Refusal] | None = None,
-        delivered: tuple[str, ...] = (),
-    ) -> None:
-        self.code, self.reply = code, reply
-        self.recipients: dict[str, Refusal] = dict(recipients or {})
-        self.delivered = delivered
-        super().__init__(message)
 
-
-class SmtpDeferredError(cesdk.RetryableDeliveryError):
+class SmtpDeferredError(_SmtpReplyError, cesdk.RetryableDeliveryError):
     """The server answered 4yz, or the connection failed: the pipeline retries.
 
     Attributes:
@@ -83,20 +87,6 @@ class SmtpDeferredError(cesdk.RetryableDeliveryError):
         delivered: recipients that have the mail, from this attempt or an earlier one
             (a retry skips them).
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: int | None = None,
-        reply: str = "",
-        recipients: Mapping[str, Refusal] | None = None,
-        delivered: tuple[str, ...] = (),
-    ) -> None:
-        self.code, self.reply = code, reply
-        self.recipients: dict[str, Refusal] = dict(recipients or {})
-        self.delivered = delivered
-        super().__init__(message)
 
 
 def reply_error(what: str, code: int, text: str) -> cesdk.DeliveryError:
