@@ -30,7 +30,14 @@ from cesdk._errors import (
     RetryableDeliveryError,
 )
 from cesdk._event import NO_DATA, CloudEvent, NoData
-from cesdk._pipeline._contracts import Delivery, RawMessage, Sink, Source
+from cesdk._pipeline._contracts import (
+    BatchSink,
+    BatchSource,
+    Delivery,
+    RawMessage,
+    Sink,
+    Source,
+)
 from cesdk._pipeline._dedup import (
     Claim,
     ClaimState,
@@ -69,6 +76,8 @@ def __getattr__(name: str) -> _typing.Any:
 
 __all__ = [
     "NO_DATA",
+    "BatchSink",
+    "BatchSource",
     "CESDKError",
     "Claim",
     "ClaimState",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
 from cesdk._event import CloudEvent
 
-__all__ = ["Delivery", "RawMessage", "Sink", "Source"]
+__all__ = ["BatchSink", "BatchSource", "Delivery", "RawMessage", "Sink", "Source"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,9 @@ class Delivery:
 
     Args:
         event: the decoded event, or ``None``.
-        raw: the message as received.
+        raw: the message as received, or a function of no arguments that builds it:
+            a source on a hot path (Kafka) passes a function so the copy is made only
+            when someone reads ``raw`` (a dead letter, a log).
         error: why decoding failed, when it did.
         on_ack: called once by ``ack``.
         on_nack: called once by ``nack`` with the delay.
@@ -70,18 +72,18 @@ class Delivery:
         "_on_ack",
         "_on_nack",
         "_on_retry",
+        "_raw",
         "dead_letters",
         "error",
         "event",
         "key",
-        "raw",
         "settled",
     )
 
     def __init__(
         self,
         event: CloudEvent | None,
-        raw: RawMessage,
+        raw: RawMessage | Callable[[], RawMessage],
         error: Exception | None = None,
         *,
         on_ack: Settle = _no_op,
@@ -90,7 +92,7 @@ class Delivery:
         on_retry: OnRetry | None = None,
     ) -> None:
         self.event = event
-        self.raw = raw
+        self._raw = raw
         self.error = error
         self.key = key
         self.settled: str | None = None
@@ -98,6 +100,14 @@ class Delivery:
         self._on_nack = on_nack
         self._on_retry = on_retry
         self.dead_letters: list[str] = []
+
+    @property
+    def raw(self) -> RawMessage:
+        """The message as received (built on first use when the source gave a function)."""
+        raw = self._raw
+        if not isinstance(raw, RawMessage):
+            raw = self._raw = raw()
+        return raw
 
     async def ack(self) -> None:
         """Mark the message processed: the source never redelivers it."""
@@ -155,3 +165,31 @@ class Sink(Protocol):
     ) -> Any: ...
 
     async def send(self, event: CloudEvent) -> None: ...
+
+
+@runtime_checkable
+class BatchSource(Source, Protocol):
+    """A source that can also hand out what it already holds in one go.
+
+    Optional: the pipeline uses ``batches`` instead of iterating one delivery at a
+    time when the source has it (and no ``ordering`` is asked for), which saves a task
+    per delivery on a hot stream. Each list holds deliveries ready now; the source
+    waits only when it has none. Settlement is per delivery, as always.
+    """
+
+    def batches(self) -> AsyncIterator[Sequence[Delivery]]: ...
+
+
+@runtime_checkable
+class BatchSink(Sink, Protocol):
+    """A sink that can send many events at once (optional).
+
+    ``send_batch`` returns one outcome per event, in order: ``None`` when that event
+    was delivered, or the exception ``send`` would have raised for it
+    (``RetryableDeliveryError``, ``PermanentDeliveryError``, ...). It raises only when
+    the whole batch failed the same way. The pipeline retries and dead-letters the
+    failed events one by one, as for ``send``; routes with dedup or a rate limit, and
+    traced pipelines, always use ``send``.
+    """
+
+    async def send_batch(self, events: Sequence[CloudEvent]) -> Sequence[BaseException | None]: ...

@@ -14,9 +14,9 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import quote
 
 from cesdk import plugins
@@ -42,6 +42,8 @@ _CURRENT: contextvars.ContextVar[Delivery | None] = contextvars.ContextVar(
 )
 
 __all__ = ["Pipeline", "Route"]
+
+_T = TypeVar("_T")
 
 log = logging.getLogger("cesdk.pipeline")
 
@@ -113,6 +115,27 @@ class _KeyLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+class _Capacity:
+    """Deliveries in flight, bounded; a batch takes as many slots as it holds."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._freed = asyncio.Event()
+
+    async def acquire(self, n: int) -> None:
+        # A batch larger than the limit is split by the caller; one that fits waits
+        # until there is room for all of it.
+        while self.used and self.used + n > self.limit:
+            self._freed.clear()
+            await self._freed.wait()
+        self.used += n
+
+    def release(self, n: int) -> None:
+        self.used -= n
+        self._freed.set()
 
 
 def _default_dead_letter() -> Sink:
@@ -282,9 +305,11 @@ class Pipeline:
         self.ready = True
         if self._stopping.is_set():
             return
-        slots = asyncio.Semaphore(self.concurrency)
-        locks = _KeyLocks()
-        fetch = asyncio.create_task(self._fetch(slots, locks))
+        if self.ordering is None and callable(getattr(self.source, "batches", None)):
+            fetch = asyncio.create_task(self._fetch_batches(_Capacity(self.concurrency)))
+        else:
+            slots = asyncio.Semaphore(self.concurrency)
+            fetch = asyncio.create_task(self._fetch(slots, _KeyLocks()))
         stop = asyncio.create_task(self._stopping.wait())
         tickers = [step for step in self.steps if callable(getattr(step, "tick", None))]
         ticking = asyncio.create_task(self._tick(tickers)) if tickers else None
@@ -358,6 +383,172 @@ class Pipeline:
             task = asyncio.create_task(self._handle(delivery, slots, locks))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
+
+    async def _fetch_batches(self, capacity: _Capacity) -> None:
+        assert self.source is not None  # run() checked
+        batches = cast(Any, self.source).batches()
+        # Chunks of half the in-flight bound: while one waits for its sink, the next
+        # one is already being sent.
+        limit = max(1, self.concurrency // 2)
+        while True:
+            try:
+                batch = await anext(batches)
+            except StopAsyncIteration:
+                return
+            for start in range(0, len(batch), limit):
+                chunk = list(batch[start : start + limit])
+                await capacity.acquire(len(chunk))
+                task = asyncio.create_task(self._handle_batch(chunk, capacity))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+
+    async def _handle_batch(self, batch: list[Delivery], capacity: _Capacity) -> None:
+        try:
+            results = await self._process_batch(batch)
+            for delivery, (settled, delay) in zip(batch, results, strict=True):
+                if settled:
+                    await delivery.ack()
+                else:
+                    await delivery.nack(delay)
+        except asyncio.CancelledError:
+            for delivery in batch:
+                with contextlib.suppress(Exception):
+                    await delivery.nack()  # no-op for those already settled
+            raise
+        except Exception:
+            log.exception("%s: unexpected error handling a batch; nacking it", self.name)
+            for delivery in batch:
+                with contextlib.suppress(Exception):
+                    await delivery.nack()
+        finally:
+            capacity.release(len(batch))
+
+    @staticmethod
+    async def _for(delivery: Delivery, work: Awaitable[_T]) -> _T:
+        # Run in its own task (gather), so retries and dead letters are told to it.
+        _CURRENT.set(delivery)
+        return await work
+
+    async def _process_batch(self, batch: list[Delivery]) -> list[tuple[bool, float | None]]:
+        """Process deliveries together: one ``send_batch`` per route where the sink has it.
+
+        Anything unusual (an undecodable message, a failing step, tracing) takes the
+        one-delivery path; failed sends retry and dead-letter one by one.
+        """
+        metrics = self.metrics
+        results: list[tuple[bool, float | None]] = [(True, None)] * len(batch)
+        single: list[int] = []
+        # (delivery index, event) pairs after the pipeline steps.
+        events: list[tuple[int, CloudEvent]] = []
+        for index, delivery in enumerate(batch):
+            event = delivery.event
+            if event is None or self.tracing is not None:
+                single.append(index)
+                continue
+            if not self.steps:
+                events.append((index, event))
+                continue
+            try:
+                out = await apply_steps(self.steps, event)
+            except Exception:
+                single.append(index)  # the one-delivery path dead-letters it
+                continue
+            metrics.count("received")
+            if not out:
+                metrics.count("dropped")
+            events.extend((index, ev) for ev in out)
+        if not self.steps:
+            metrics.count("received", n=len(batch) - len(single))
+        ok = [True] * len(batch)
+        jobs: list[Awaitable[bool | tuple[bool, float | None]]] = []
+        owners: list[int] = []
+        for route in self.routes:
+            name = route.name or ""
+            picked: list[tuple[int, CloudEvent]] = []
+            for index, event in events:
+                if route.filter is None and not route.steps:
+                    picked.append((index, event))
+                    continue
+                try:
+                    if route.filter is not None and not route.filter(event):
+                        metrics.count("filtered", name)
+                        continue
+                    out = await apply_steps(route.steps, event) if route.steps else [event]
+                except Exception as exc:
+                    dead = dead_letter_event(
+                        event,
+                        reason=f"route filter or step failed: {exc!r}",
+                        attempts=0,
+                        sink=name,
+                    )
+                    jobs.append(self._for(batch[index], self._write_dead_letter(dead, route=name)))
+                    owners.append(index)
+                    continue
+                if not out:
+                    metrics.count("dropped", name)
+                picked.extend((index, ev) for ev in out)
+            if not picked:
+                continue
+            send_batch = getattr(route.sink, "send_batch", None)
+            if (
+                send_batch is None
+                or route.dedupe is not None
+                or route._limiter is not None
+                or self.tracing is not None
+                or len(picked) == 1
+            ):
+                for index, event in picked:
+                    jobs.append(self._for(batch[index], self._send(route, event)))
+                    owners.append(index)
+                continue
+            outcomes = await self._send_batch(route, send_batch, [ev for _, ev in picked])
+            for (index, event), failure in zip(picked, outcomes, strict=True):
+                if failure is not None:
+                    jobs.append(self._for(batch[index], self._send(route, event, failure)))
+                    owners.append(index)
+        for index in single:
+            jobs.append(self._for(batch[index], self._process(batch[index])))
+            owners.append(index)
+        if jobs:
+            for index, outcome in zip(owners, await asyncio.gather(*jobs), strict=True):
+                if isinstance(outcome, tuple):
+                    results[index] = outcome
+                elif not outcome:
+                    ok[index] = False
+        for index, good in enumerate(ok):
+            if not good:
+                results[index] = (False, 1.0)
+        return results
+
+    async def _send_batch(
+        self, route: Route, send_batch: Any, events: list[CloudEvent]
+    ) -> list[BaseException | None]:
+        name = route.name or ""
+        sent_at = time.monotonic()
+        try:
+            if route.retry.timeout is not None:
+                outcomes = await asyncio.wait_for(send_batch(events), route.retry.timeout)
+            else:
+                outcomes = await send_batch(events)
+            outcomes = list(outcomes)
+            if len(outcomes) != len(events):
+                raise RuntimeError(
+                    f"{route.sink!r}.send_batch returned {len(outcomes)} outcomes "
+                    f"for {len(events)} events"
+                )
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                raise
+            outcomes = [exc] * len(events)
+        delivered = sum(1 for outcome in outcomes if outcome is None)
+        if delivered:
+            self.metrics.count("delivered", name, delivered)
+            took = time.monotonic() - sent_at  # each event waited for the whole batch
+            for _ in range(delivered):
+                self.metrics.observe(name, took)
+        return outcomes
 
     def _order_key(self, delivery: Delivery) -> object:
         ordering = self.ordering
@@ -475,7 +666,13 @@ class Pipeline:
             return ClaimState.BUSY, token
         return claim.state, claim.token
 
-    async def _send(self, route: Route, event: CloudEvent) -> bool:
+    async def _send(
+        self, route: Route, event: CloudEvent, failed: BaseException | None = None
+    ) -> bool:
+        """Deliver ``event`` on ``route``: retry, then dead-letter; True when settled.
+
+        ``failed`` is the outcome of a first attempt already made (by ``send_batch``).
+        """
         name = route.name or ""
         metrics = self.metrics
         dedupe = route.dedupe
@@ -499,12 +696,15 @@ class Pipeline:
         started = time.monotonic()
         reason = ""
         while True:
-            if limiter is not None:
+            if limiter is not None and failed is None:
                 await limiter.acquire(event)
             attempts += 1
             retry_after: float | None = None
             sent_at = time.monotonic()
             try:
+                if failed is not None:
+                    first, failed = failed, None
+                    raise first
                 if self.tracing is not None:
                     with self.tracing.span(f"{name} send", event, child=True):
                         outgoing = self.tracing.inject(event)

@@ -69,6 +69,9 @@ async def apply_steps(steps: Iterable[Step], event: CloudEvent) -> list[CloudEve
         out: list[CloudEvent] = []
         for ev in events:
             result: Any = step(ev)
+            if result.__class__ is CloudEvent:  # the common case first: no await check
+                out.append(result)
+                continue
             if inspect.isawaitable(result):
                 result = await result
             if result is None:

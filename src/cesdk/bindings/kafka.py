@@ -82,7 +82,10 @@ def to_binary(
             ``partitionkey_mapper``.
     """
     headers = [
-        (_PREFIX + name, canonical_string(value).encode("utf-8"))
+        (
+            _PREFIX + name,
+            (value if type(value) is str else canonical_string(value)).encode(),
+        )
         for name, value in event._attrs.items()
         if name != "datacontenttype"
     ]
@@ -152,6 +155,26 @@ def _header_name(name: object) -> str:
 
 def _scan_headers(headers: Any) -> tuple[dict[str, str], str | None]:
     """Collect ``ce_`` attributes and the content type from a record's headers."""
+    if type(headers) is tuple or type(headers) is list:
+        # The common case (aiokafka: a tuple of (str, bytes), ce_ headers and maybe
+        # content-type last, as to_binary writes them) in one comprehension; anything
+        # else (other types, bad UTF-8, repeats, a wrong-case prefix, other headers) is
+        # left to the careful scan below, which names the problem.
+        try:
+            attrs = {name[3:]: raw.decode() for name, raw in headers if name[:3] == "ce_"}
+            others = len(headers) - len(attrs)  # more than the non-ce_ ones if repeated
+            if others == 0:
+                return attrs, None
+            if others == 1:
+                name, raw = headers[-1]
+                if name == "content-type":
+                    return attrs, raw.decode()
+        except (AttributeError, TypeError, ValueError):
+            pass
+    return _scan_headers_carefully(headers)
+
+
+def _scan_headers_carefully(headers: Any) -> tuple[dict[str, str], str | None]:
     if headers is None:
         return {}, None
     if callable(headers):  # confluent-kafka's Message.headers()
