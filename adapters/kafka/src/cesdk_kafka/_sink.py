@@ -172,6 +172,56 @@ class KafkaSink:
         if producer is not None:
             await producer.stop()  # flushes what is batched
 
+    async def send_batch(self, events: Sequence[CloudEvent]) -> list[BaseException | None]:
+        """Produce the events together; return, per event, ``None`` or why it failed.
+
+        The records share producer batches and are awaited together, which is how
+        the pipeline moves a fetched Kafka batch on. Each failure is classified as in
+        ``send``.
+        """
+        if not self._open:
+            error = RetryableDeliveryError(f"{self!r} is not open: use it with 'async with'")
+            return [error] * len(events)
+        try:
+            producer = self._producer or await self._start()
+        except RetryableDeliveryError as exc:
+            return [exc] * len(events)
+        outcomes: list[BaseException | None] = [None] * len(events)
+        waiting: list[tuple[int, asyncio.Future[Any]]] = []
+        for index, event in enumerate(events):
+            try:
+                message = self._encode(event, key_mapper=self.key_mapper)
+                key, partition = message.key, None
+                if key is None and message.value is None:
+                    key = b""  # as in send: aiokafka refuses a record with neither
+                    partition = random.choice(sorted(await producer.partitions_for(self.topic)))
+                waiting.append(
+                    (
+                        index,
+                        await producer.send(
+                            self.topic,
+                            message.value,
+                            key=key,
+                            headers=message.headers,
+                            partition=partition,
+                        ),
+                    )
+                )
+            except asyncio.CancelledError:
+                raise
+            except (KafkaError, OSError) as exc:
+                outcomes[index] = classify(exc, self.topic)
+            except Exception as exc:  # EncodeError and the like: this event only
+                outcomes[index] = exc
+        if waiting:
+            acks = await asyncio.gather(*(sent for _, sent in waiting), return_exceptions=True)
+            for (index, _), ack in zip(waiting, acks, strict=True):
+                if isinstance(ack, (KafkaError, OSError)):
+                    outcomes[index] = classify(ack, self.topic)
+                elif isinstance(ack, BaseException):
+                    outcomes[index] = ack
+        return outcomes
+
     async def send(self, event: CloudEvent) -> None:
         """Produce the event and wait until the brokers acknowledged it.
 

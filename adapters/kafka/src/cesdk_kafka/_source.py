@@ -11,13 +11,13 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
-from cesdk import CloudEvent, Delivery, RawMessage
+from cesdk import Delivery, RawMessage
 from cesdk.bindings.kafka import from_kafka
 from cesdk_kafka._connection import Connection
 from cesdk_kafka._offsets import PartitionOffsets
@@ -47,11 +47,50 @@ def _raw(record: _Record) -> RawMessage:
     return RawMessage(record.value or b"", headers, metadata)
 
 
-def _decode(record: _Record) -> tuple[CloudEvent | None, Exception | None]:
-    try:
-        return from_kafka(record), None
-    except Exception as exc:  # a source never crashes on bad input
-        return None, exc
+_NOT_BUILT = RawMessage()  # a marker; never handed out
+
+
+class _KafkaDelivery(Delivery):
+    """A record's delivery; settling it tells the source, with no closures per record."""
+
+    __slots__ = ("_offsets", "_owner", "_record", "_tp")
+
+    def __init__(
+        self, owner: KafkaSource, tp: TopicPartition, offsets: PartitionOffsets, record: _Record
+    ) -> None:
+        try:
+            event, error = from_kafka(record), None
+        except Exception as exc:  # a source never crashes on bad input
+            event, error = None, exc
+        # Delivery's fields, set directly: this runs once per record.
+        self.event = event
+        self._raw = _NOT_BUILT  # built only if someone reads it (a dead letter)
+        self.error = error
+        self.key = f"{record.topic}/{record.partition}"
+        self.settled = None
+        self._on_retry = None
+        self.dead_letters = []
+        self._owner = owner
+        self._tp = tp
+        self._offsets = offsets
+        self._record = record
+
+    @property
+    def raw(self) -> RawMessage:
+        raw = self._raw
+        if raw is _NOT_BUILT:
+            raw = self._raw = _raw(self._record)
+        return cast(RawMessage, raw)
+
+    async def ack(self) -> None:
+        if self.settled is None:
+            self.settled = "ack"
+            self._owner._settle(self._tp, self._offsets, self._record.offset)
+
+    async def nack(self, delay: float | None = None) -> None:
+        if self.settled is None:
+            self.settled = "nack"
+            self._owner._requeue(self._tp, self._offsets, self._record, delay)
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
@@ -313,23 +352,7 @@ class KafkaSource:
     # -- iteration ------------------------------------------------------------------
 
     def _delivery(self, tp: TopicPartition, offsets: PartitionOffsets, record: _Record) -> Delivery:
-        event, error = _decode(record)
-        offset = record.offset
-
-        async def ack() -> None:
-            self._settle(tp, offsets, offset)
-
-        async def nack(delay: float | None) -> None:
-            self._requeue(tp, offsets, record, delay)
-
-        return Delivery(
-            event,
-            _raw(record),
-            error,
-            on_ack=ack,
-            on_nack=nack,
-            key=f"{record.topic}/{record.partition}",
-        )
+        return _KafkaDelivery(self, tp, offsets, record)
 
     def _due_retry(self) -> Delivery | None:
         retry = self._retry
@@ -347,33 +370,56 @@ class KafkaSource:
             wait = min(wait, max(self._retry[0][0] - time.monotonic(), 0.0))
         return int(wait * 1000)
 
-    async def __aiter__(self) -> AsyncIterator[Delivery]:
+    def _next_buffered(self, consumer: AIOKafkaConsumer) -> Delivery | None:
+        buffered = self._buffered  # outlives an abandoned iterator: nothing fetched is lost
+        while buffered:
+            generation, tp, record = buffered.popleft()
+            offsets = self._partitions.get(tp)
+            if generation != self._generation or offsets is None:
+                continue  # fetched before a rebalance: refetched from the commit
+            offsets.track(record.offset)
+            if offsets.pending >= self.max_pending and tp not in self._paused:
+                self._paused.add(tp)
+                consumer.pause(tp)
+            return self._delivery(tp, offsets, record)
+        return None
+
+    async def _fetch(self, consumer: AIOKafkaConsumer) -> None:
+        batch = await consumer.getmany(
+            timeout_ms=self._poll_timeout_ms(), max_records=self.max_records
+        )
+        generation = self._generation
+        for tp, records in batch.items():
+            self._buffered.extend((generation, tp, record) for record in records)
+
+    def _consumer_or_raise(self) -> AIOKafkaConsumer:
         if self._consumer is None:
             raise RuntimeError(f"{self!r} is not open: use it with 'async with'")
-        consumer = self._consumer
-        buffered = self._buffered  # outlives an abandoned iterator: nothing fetched is lost
+        return self._consumer
+
+    async def __aiter__(self) -> AsyncIterator[Delivery]:
+        consumer = self._consumer_or_raise()
         while True:
-            delivery = self._due_retry()
+            delivery = self._due_retry() or self._next_buffered(consumer)
             if delivery is not None:
                 yield delivery
-                continue
-            while buffered:
-                generation, tp, record = buffered.popleft()
-                offsets = self._partitions.get(tp)
-                if generation != self._generation or offsets is None:
-                    continue  # fetched before a rebalance: refetched from the commit
-                offsets.track(record.offset)
-                if offsets.pending >= self.max_pending and tp not in self._paused:
-                    self._paused.add(tp)
-                    consumer.pause(tp)
-                delivery = self._delivery(tp, offsets, record)
-                break
-            if delivery is not None:
-                yield delivery
-                continue
-            batch = await consumer.getmany(
-                timeout_ms=self._poll_timeout_ms(), max_records=self.max_records
-            )
-            generation = self._generation
-            for tp, records in batch.items():
-                buffered.extend((generation, tp, record) for record in records)
+            else:
+                await self._fetch(consumer)
+
+    async def batches(self) -> AsyncIterator[list[Delivery]]:
+        """Yield what each poll fetched (and nacked records now due) as one list.
+
+        The pipeline uses this instead of iterating delivery by delivery; the
+        offsets, pausing and commits are the same.
+        """
+        consumer = self._consumer_or_raise()
+        while True:
+            batch: list[Delivery] = []
+            while (delivery := self._due_retry() or self._next_buffered(consumer)) is not None:
+                batch.append(delivery)
+                if len(batch) >= self.max_records:
+                    break
+            if batch:
+                yield batch
+            else:
+                await self._fetch(consumer)

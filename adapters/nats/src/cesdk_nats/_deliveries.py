@@ -81,4 +81,7 @@ def decode(msg: Msg) -> tuple[CloudEvent | None, Exception | None]:
 def make_delivery(msg: Msg, *, jetstream: bool, **settle: Any) -> Delivery:
     """Return the Delivery for ``msg``; ``settle`` holds ``on_ack``/``on_nack``."""
     event, error = decode(msg)
-    return Delivery(event, raw_message(msg, jetstream=jetstream), error, key=msg.subject, **settle)
+    # The raw copy is made only if someone reads it (a dead letter).
+    return Delivery(
+        event, lambda: raw_message(msg, jetstream=jetstream), error, key=msg.subject, **settle
+    )

@@ -287,6 +287,28 @@ class NatsSource:
 
     # -- iterating ------------------------------------------------------------------
 
+    async def batches(self) -> AsyncIterator[list[Delivery]]:
+        """Yield each JetStream fetch (or, in core mode, what is queued) as one list.
+
+        The pipeline uses this instead of iterating delivery by delivery; settlement
+        is the same.
+        """
+        if self._nc is None:
+            raise RuntimeError("enter the source first: async with NatsSource(...) as source")
+        if self.jetstream:
+            while True:
+                msgs = await self._fetch()
+                if msgs:
+                    yield [self._js_delivery(msg) for msg in msgs]
+        else:
+            queue = self._queue
+            assert queue is not None
+            while True:
+                batch = [self._core_delivery(await queue.get())]
+                while len(batch) < self.batch and not queue.empty():
+                    batch.append(self._core_delivery(queue.get_nowait()))
+                yield batch
+
     async def __aiter__(self) -> AsyncIterator[Delivery]:
         if self._nc is None:
             raise RuntimeError("enter the source first: async with NatsSource(...) as source")
