@@ -120,13 +120,17 @@ def test_unknown_keys_suggest_the_known_one(
     assert f"did you mean {hint}?" in problem.reason
 
 
-def test_unknown_plugin_lists_the_available_ones(write_config: WriteConfig) -> None:
-    # 'mqtt' has a known provider (cesdk-mqtt) that this environment does not install.
-    problem = only(write_config("source: generator\nsink:\n  use: mqtt\n  host: h\n"))
+def test_unknown_plugin_lists_the_available_ones(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A known provider that is not installed: a made-up one, so that installing any real
+    # first-party adapter (all of them are in this workspace) cannot change the test.
+    monkeypatch.setitem(cesdk.plugins._PROVIDERS, "pigeon", "cesdk-pigeon")
+    problem = only(write_config("source: generator\nsink:\n  use: pigeon\n  host: h\n"))
     assert (problem.line, problem.key) == (3, "sink.use")
-    assert "no plugin 'mqtt'" in problem.reason
+    assert "no plugin 'pigeon'" in problem.reason
     assert "console" in problem.reason
-    assert "cesdk-mqtt" in problem.reason
+    assert 'pip install "cesdk-pigeon"' in problem.reason
 
 
 def test_unknown_plugin_option_names_the_plugin_and_its_options(
