@@ -1,9 +1,9 @@
-"""``cesdk send``: emit events to an HTTP endpoint, a Kafka topic or a NATS subject.
+"""``cesdk send``: emit events to HTTP, Kafka, NATS, AMQP, MQTT or a WebSocket.
 
 HTTP goes through the standard library (``http.client``) and the sans-I/O HTTP binding,
-so core needs no HTTP client. Kafka and NATS go through the sink plugins of the
-``cesdk-kafka`` and ``cesdk-nats`` distributions, loaded by name; each provides
-``from_url(url, mode=...)``.
+so core needs no HTTP client. The others go through the sink plugins of their adapter
+distributions (``cesdk-kafka``, ``cesdk-nats``, ``cesdk-amqp``, ``cesdk-mqtt``,
+``cesdk-http`` for ws://), loaded by name; each provides ``from_url(url, mode=...)``.
 """
 
 from __future__ import annotations
@@ -39,11 +39,12 @@ def add_parser(commands: Any) -> None:
     """Add ``send`` to the ``cesdk`` subcommands."""
     parser = commands.add_parser(
         "send",
-        help="send events to an http://, kafka:// or nats:// target",
+        help="send events to an http(s), kafka, nats, amqp, mqtt or ws(s) target",
         description="Build a CloudEvent from the options and send it (--count times). "
-        "TARGET is http(s)://host:port/path, kafka://host:port/topic or "
-        "nats://host:port/subject; Kafka and NATS need the cesdk-kafka / cesdk-nats "
-        "adapters installed.",
+        "TARGET is http(s)://host:port/path, kafka://host:port/topic, "
+        "nats://host:port/subject, amqp://user:pass@host:port/vhost?exchange=X, "
+        "mqtt://host:port/topic or ws://host:port/path; all but HTTP need their adapter "
+        "(cesdk-kafka, cesdk-nats, cesdk-amqp, cesdk-mqtt, cesdk-http) installed.",
     )
     parser.add_argument("target", metavar="TARGET", help="where to send")
     parser.add_argument("--type", required=True, help="the event type")
@@ -208,15 +209,30 @@ def _send_http(args: argparse.Namespace, events: Iterator[CloudEvent], progress:
     return EXIT_OK
 
 
+# URL scheme -> (sink plugin name, the distribution that provides it).
+_PLUGIN_SCHEMES = {
+    "kafka": ("kafka", "cesdk-kafka"),
+    "nats": ("nats", "cesdk-nats"),
+    "tls": ("nats", "cesdk-nats"),
+    "amqp": ("amqp", "cesdk-amqp"),
+    "amqps": ("amqp", "cesdk-amqp"),
+    "mqtt": ("mqtt", "cesdk-mqtt"),
+    "mqtts": ("mqtt", "cesdk-mqtt"),
+    "ws": ("websocket", "cesdk-http"),
+    "wss": ("websocket", "cesdk-http"),
+}
+
+
 def _send_plugin(
     args: argparse.Namespace, scheme: str, events: Iterator[CloudEvent], progress: Progress
 ) -> int:
+    name, distribution = _PLUGIN_SCHEMES[scheme]
     try:
-        sink_class = plugins.load("cesdk.sinks", scheme)
+        sink_class = plugins.load("cesdk.sinks", name)
     except PluginError:
         print(
-            f"cesdk send: {scheme}:// targets need the {scheme} adapter, which is not "
-            f"installed; install it with: pip install cesdk-{scheme}",
+            f"cesdk send: {scheme}:// targets need the {name} sink, which is not "
+            f"installed; install it with: pip install {distribution}",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -228,7 +244,11 @@ def _send_plugin(
             file=sys.stderr,
         )
         return EXIT_USAGE
-    sink = from_url(args.target, mode=args.mode)
+    try:
+        sink = from_url(args.target, mode=args.mode)
+    except (ValueError, CESDKError) as exc:
+        print(f"cesdk send: {args.target!r}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
     async def send_all() -> int:
         sent = 0
@@ -270,12 +290,12 @@ def command(args: argparse.Namespace) -> int:
     try:
         if scheme in ("http", "https"):
             code = _send_http(args, events, progress)
-        elif scheme in ("kafka", "nats"):
+        elif scheme in _PLUGIN_SCHEMES:
             code = _send_plugin(args, scheme, events, progress)
         else:
             print(
-                f"cesdk send: {args.target!r}: TARGET starts with http://, https://, "
-                "kafka:// or nats://",
+                f"cesdk send: {args.target!r}: TARGET starts with http(s)://, kafka://, "
+                "nats://, amqp(s)://, mqtt(s):// or ws(s)://",
                 file=sys.stderr,
             )
             return EXIT_USAGE

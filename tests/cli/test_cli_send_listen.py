@@ -230,12 +230,21 @@ def test_send_unknown_scheme_exits_2(capsys: pytest.CaptureFixture[str]) -> None
     assert "TARGET starts with" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("scheme", ["kafka", "nats"])
+@pytest.mark.parametrize(
+    ("scheme", "plugin", "distribution"),
+    [
+        ("kafka", "kafka", "cesdk-kafka"),
+        ("nats", "nats", "cesdk-nats"),
+        ("amqp", "amqp", "cesdk-amqp"),
+        ("mqtts", "mqtt", "cesdk-mqtt"),
+        ("ws", "websocket", "cesdk-http"),
+    ],
+)
 def test_send_without_the_adapter_names_the_distribution(
-    cesdk: Cesdk, env_with: EnvWith, scheme: str
+    cesdk: Cesdk, env_with: EnvWith, scheme: str, plugin: str, distribution: str
 ) -> None:
     # Disabled here so that the test holds once the adapters are installed too.
-    env = env_with(CESDK_DISABLED_PLUGINS=f"cesdk.sinks:{scheme}")
+    env = env_with(CESDK_DISABLED_PLUGINS=f"cesdk.sinks:{plugin}")
     done = cesdk("send", f"{scheme}://127.0.0.1:1/events", "--type", "t", "--source", "/s", env=env)
     assert done.returncode == 2
-    assert f"pip install cesdk-{scheme}" in done.stderr
+    assert f"pip install {distribution}" in done.stderr
