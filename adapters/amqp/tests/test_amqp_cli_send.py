@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from aio_pika.abc import AbstractChannel
-from amqp_helpers import decode_plain, unique
 
+from amqp_helpers import decode_plain, unique
 from cesdk_amqp.testing import RabbitMQServer
 
 

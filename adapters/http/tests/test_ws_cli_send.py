@@ -6,9 +6,8 @@ import asyncio
 import subprocess
 import sys
 
-from ws_support import running_ws
-
 from cesdk.testing import until
+from ws_support import running_ws
 
 
 async def test_cesdk_send_writes_frames_to_a_websocket_source() -> None:
