@@ -437,6 +437,8 @@ class Pipeline:
         """
         metrics = self.metrics
         results: list[tuple[bool, float | None]] = [(True, None)] * len(batch)
+        jobs: list[Awaitable[bool | tuple[bool, float | None]]] = []
+        owners: list[int] = []
         single: list[int] = []
         # (delivery index, event) pairs after the pipeline steps.
         events: list[tuple[int, CloudEvent]] = []
@@ -448,20 +450,22 @@ class Pipeline:
             if not self.steps:
                 events.append((index, event))
                 continue
+            metrics.count("received")
             try:
                 out = await apply_steps(self.steps, event)
-            except Exception:
-                single.append(index)  # the one-delivery path dead-letters it
+            except Exception as exc:  # as _process does; the steps do not run twice
+                dead = dead_letter_event(
+                    event, reason=f"pipeline step failed: {exc!r}", attempts=0, sink="steps"
+                )
+                jobs.append(self._for(delivery, self._write_dead_letter(dead, route="")))
+                owners.append(index)
                 continue
-            metrics.count("received")
             if not out:
                 metrics.count("dropped")
             events.extend((index, ev) for ev in out)
         if not self.steps:
             metrics.count("received", n=len(batch) - len(single))
         ok = [True] * len(batch)
-        jobs: list[Awaitable[bool | tuple[bool, float | None]]] = []
-        owners: list[int] = []
         for route in self.routes:
             name = route.name or ""
             picked: list[tuple[int, CloudEvent]] = []
