@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export UV_LINK_MODE ?= copy
 RUN := $(UV) run --frozen
-DEBIAN_PACKAGES := redis-server
+DEBIAN_PACKAGES := redis-server rabbitmq-server mosquitto
 
 .PHONY: help uv sync system-deps quickstart test check lint format typecheck imports docs bench conformance reference protos clean
 
@@ -57,9 +57,9 @@ bench: sync ## Benchmarks against the official SDK and the raw clients
 	$(RUN) python bench/cesql.py
 	$(RUN) python bench/pipeline.py
 	$(RUN) python bench/http.py
-	$(RUN) python bench/brokers_nats.py
-	$(RUN) python bench/brokers_kafka.py
+	$(RUN) python bench/brokers.py
 	$(RUN) python bench/notify.py
+	$(RUN) python bench/kubernetes.py
 
 conformance: sync ## Regenerate docs/conformance.md (cesdk and the official SDK)
 	$(RUN) python -m cesdk_spec_tests.report docs/conformance.md

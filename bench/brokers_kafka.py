@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -29,18 +28,10 @@ import uuid
 from typing import Any
 
 import cesdk
+from benchutil import cpu_seconds, peak_rss_mb
 from cesdk.bindings.kafka import to_binary
 
 TARGET = 0.70
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def _fill(bootstrap: str, topic: str, n: int) -> None:
@@ -148,10 +139,10 @@ async def _cesdk(
 def _child(args: argparse.Namespace) -> None:
     options = json.loads(args.options)
     run = _raw if args.child == "raw" else _cesdk
-    before = _cpu_seconds()
+    before = cpu_seconds()
     elapsed = asyncio.run(run(args.bootstrap, args.inbound, args.outbound, args.n, options))
-    cpu = _cpu_seconds() - before
-    print(json.dumps({"seconds": elapsed, "rss_mb": _peak_rss_mb(), "cpu": cpu}))
+    cpu = cpu_seconds() - before
+    print(json.dumps({"seconds": elapsed, "rss_mb": peak_rss_mb(), "cpu": cpu}))
 
 
 def _contender(

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -28,16 +27,13 @@ import nats
 from nats.js.api import StreamConfig
 
 import cesdk
+from benchutil import peak_rss_mb
 from cesdk.bindings.nats import to_binary
 from cesdk_nats import NatsSink, NatsSource
 from cesdk_nats.testing import NatsServer
 
 TARGET = 0.70
 BATCH = 64
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def _fill(url: str, name: str, n: int) -> None:
@@ -109,7 +105,7 @@ async def _cesdk(url: str, name: str, n: int) -> float:
 def _child(args: argparse.Namespace) -> None:
     run = _raw if args.child == "raw" else _cesdk
     elapsed = asyncio.run(run(args.url, args.name, args.n))
-    print(json.dumps({"seconds": elapsed, "rss_mb": _peak_rss_mb()}))
+    print(json.dumps({"seconds": elapsed, "rss_mb": peak_rss_mb()}))
 
 
 def _contender(kind: str, url: str, n: int, trial: int) -> dict[str, float]:
