@@ -29,9 +29,11 @@ async def test_broker_restart_mid_run_loses_nothing(
         pass
     async with AmqpSink(queue, url=server.url) as sink:
         await asyncio.gather(*(sink.send(ev) for ev in events[: n // 2]))
+    dead = cesdk.MemorySink()
     pipeline = cesdk.Pipeline(
         source,
         routes=[cesdk.Route(memory)],
+        dead_letter=dead,
         concurrency=4,
     )
     async with pipeline:
@@ -46,6 +48,7 @@ async def test_broker_restart_mid_run_loses_nothing(
         )
     # At least once: a delivery acked on the lost channel may be seen twice, none lost.
     assert {ev.id for ev in memory.events} == {ev.id for ev in events}
+    assert dead.events == []
 
 
 async def test_sink_raises_retryable_while_down_then_recovers(
