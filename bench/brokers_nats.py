@@ -23,11 +23,14 @@ import subprocess
 import sys
 import time
 
+# Before nats: importing nats-py drops sys.path[0], this folder.
+from benchutil import peak_rss_mb
+
+# isort: split
 import nats
 from nats.js.api import StreamConfig
 
 import cesdk
-from benchutil import peak_rss_mb
 from cesdk.bindings.nats import to_binary
 from cesdk_nats import NatsSink, NatsSource
 from cesdk_nats.testing import NatsServer
