@@ -41,6 +41,9 @@ async def test_checkpoint_moves_only_over_settled_prefix(fake_apiserver: FakeApi
     fake = fake_apiserver
     async with event_source(fake) as source:
         await fake.wait_for_watches_async(1)
+        # The list's position reaches the loop by a callback of its own: wait for it.
+        listed = fake.resource_version
+        await until(lambda: source.positions.get("events/*") == listed, timeout=10)
         start = source.positions["events/*"]
         made = fake.inject_events(3)
         one, two, three = await take(source, 3, ack=False)
@@ -80,6 +83,9 @@ async def test_bookmark_waits_for_unsettled_deliveries(fake_apiserver: FakeApiSe
     fake = fake_apiserver
     async with event_source(fake) as source:
         await fake.wait_for_watches_async(1)
+        # The list's position reaches the loop by a callback of its own: wait for it.
+        listed = fake.resource_version
+        await until(lambda: source.positions.get("events/*") == listed, timeout=10)
         start = source.positions["events/*"]
         fake.inject_events(1)
         [delivery] = await take(source, 1, ack=False)
