@@ -460,13 +460,31 @@ def test_data_kinds(data: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "data", [object(), (1, 2), {1, 2}, {"a": {1}}, {1: "a"}, float("nan"), [float("inf")]]
+    "data",
+    [
+        object(),
+        (1, 2),
+        {1, 2},
+        {"a": {1}},
+        {1: "a"},
+        float("nan"),
+        [float("inf")],
+        # Next to real nulls (which orjson also writes for NaN), and inside a tuple.
+        {"a": None, "b": [None, float("nan")]},
+        {"a": None, "b": (1.5, float("-inf"))},
+    ],
 )
 def test_data_that_is_not_a_json_value_is_rejected(data: Any) -> None:
     """json-format.md 3.1.1: data must be Binary, a string or a JSON value."""
     with pytest.raises(cesdk.InvalidEventError) as info:
         make(data=data)
     assert list(info.value.errors) == ["data"]
+
+
+def test_data_with_nulls_is_accepted() -> None:
+    """json-format.md 3.1.1: null is a JSON value like any other."""
+    data = {"eventTime": None, "series": None, "items": [None, 1.5, {"x": None}]}
+    assert make(data=data).data == data
 
 
 def test_json_data_needs_a_json_content_type() -> None:
