@@ -18,11 +18,13 @@ sync: uv ## Install the workspace with every extra and dev group
 	$(UV) sync --frozen --all-packages --all-extras --all-groups
 
 system-deps: ## Install the Debian packages the tests need (apt-get)
+	@# RUNLEVEL=1: the packages' own services (redis, rabbitmq, mosquitto) are not started;
+	@# the tests start their own on free loopback ports.
 	@if [ -n "$(DEBIAN_PACKAGES)" ]; then \
-	  missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  missing=""; for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	    $$SUDO apt-get update -qq && $$SUDO env RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  fi; \
 	fi
 
