@@ -331,3 +331,23 @@ def test_delivery_raw_may_be_built_on_first_read(raw_kind: str) -> None:
     assert delivery.raw is message
     assert delivery.raw is message
     assert built == ([] if raw_kind == "value" else [1])  # built once, then kept
+
+
+async def test_memory_sink_takes_a_batch_and_feeds_its_channel() -> None:
+    deliveries, settled = _deliveries(3)
+    sink = cesdk.MemorySink(channel="batch-test")
+    pipeline = cesdk.Pipeline(
+        BatchListSource([deliveries]), routes=[cesdk.Route(sink)], dead_letter=cesdk.MemorySink()
+    )
+    await run(pipeline)
+    assert [ev.id for ev in sink.events] == ["ev-0", "ev-1", "ev-2"]
+    reader = cesdk.MemorySource(channel="batch-test")
+    seen: list[str] = []
+    async with reader, asyncio.timeout(5):
+        deliveries_out = aiter(reader)
+        for _ in range(3):
+            delivery = await anext(deliveries_out)
+            assert delivery.event is not None
+            seen.append(delivery.event.id)
+    assert seen == ["ev-0", "ev-1", "ev-2"]
+    assert len(settled) == 3
