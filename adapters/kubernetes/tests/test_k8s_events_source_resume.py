@@ -8,9 +8,11 @@ the highest resourceVersion whose deliveries have *all* settled.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+from cesdk import Delivery
 from cesdk.testing import until
 from cesdk_kubernetes.testing import FakeApiServer
 from cesdk_kubernetes.testing.fixtures import fake_apiserver
@@ -52,6 +54,29 @@ async def test_checkpoint_moves_only_over_settled_prefix(fake_apiserver: FakeApi
         assert source.positions["events/*"] == start  # one is still in flight
         await one.ack()
         assert source.positions["events/*"] == made[2]["metadata"]["resourceVersion"]
+
+
+async def test_batches_hand_out_what_is_ready_and_settle_per_delivery(
+    fake_apiserver: FakeApiServer,
+) -> None:
+    fake = fake_apiserver
+    async with event_source(fake) as source:
+        await fake.wait_for_watches_async(1)
+        listed = fake.resource_version
+        await until(lambda: source.positions.get("events/*") == listed, timeout=10)
+        made = fake.inject_events(5)
+        batches = aiter(source.batches())
+        got: list[Delivery] = []
+        async with asyncio.timeout(10):
+            while len(got) < 5:
+                got.extend(await anext(batches))
+        names = [d.event.data["metadata"]["name"] for d in got if d.event is not None]
+        assert names == [e["metadata"]["name"] for e in made]
+        for delivery in got[1:]:
+            await delivery.ack()
+        assert source.positions["events/*"] == listed  # the first is still in flight
+        await got[0].ack()
+        assert source.positions["events/*"] == made[-1]["metadata"]["resourceVersion"]
 
 
 async def test_bookmarks_advance_the_checkpoint(

@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -343,6 +343,25 @@ class WatchSource:
                 return delivery
             if self._closing:
                 raise StopAsyncIteration
+            self._wake.clear()
+            await self._wake.wait()
+
+    async def batches(self) -> AsyncIterator[list[Delivery]]:
+        """Yield every delivery ready now as one list (the pipeline's batch path).
+
+        Settlement and checkpoints are the same as when iterating one by one.
+        """
+        while True:
+            ready: list[Delivery] = []
+            while self._retries:
+                ready.append(self._retries.popleft())
+            while (delivery := self._next_from_batches()) is not None:
+                ready.append(delivery)
+            if ready:
+                yield ready
+                continue
+            if self._closing:
+                return
             self._wake.clear()
             await self._wake.wait()
 
