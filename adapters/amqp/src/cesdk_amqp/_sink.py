@@ -1,11 +1,15 @@
-"""AmqpSink: publish events to a RabbitMQ exchange and wait for the publisher confirm."""
+"""AmqpSink: publish events to a RabbitMQ exchange and wait for the publisher confirm.
+
+AMQP 0-9-1 (aio-pika) by default; ``protocol="1.0"`` sends through RabbitMQ's AMQP 1.0
+plugin with python-qpid-proton (``_sink10``) and waits for the delivery's outcome.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from types import ModuleType, TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiormq
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
@@ -18,6 +22,7 @@ from cesdk import (
     RetryableDeliveryError,
     plugins,
 )
+from cesdk.bindings.amqp import AmqpMessage, to_binary, to_structured
 from cesdk.formats import Format
 from cesdk.formats import json as json_format
 from cesdk_amqp._codec import encode
@@ -25,9 +30,12 @@ from cesdk_amqp._connection import CONNECTION_ERRORS, connect
 from cesdk_amqp._routing import RoutingKeyTemplate
 from cesdk_amqp._url import DEFAULT_URL, redact, split_options
 
+if TYPE_CHECKING:
+    from cesdk_amqp._sink10 import Amqp10Publisher
+
 __all__ = ["AmqpSink"]
 
-_URL_OPTIONS = ("exchange", "routing_key", "exchange_type", "format")
+_URL_OPTIONS = ("exchange", "routing_key", "exchange_type", "format", "protocol")
 
 
 def _format(format: Format | ModuleType | str | None) -> Format:
@@ -43,7 +51,7 @@ def _format(format: Format | ModuleType | str | None) -> Format:
 
 
 class AmqpSink:
-    """Publish CloudEvents to a RabbitMQ exchange over AMQP 0-9-1.
+    """Publish CloudEvents to a RabbitMQ exchange over AMQP 0-9-1 or 1.0.
 
     Binary mode (the default) puts every attribute in a ``cloudEvents_`` header and
     ``datacontenttype`` in the ``content_type`` property; structured mode puts the event,
@@ -62,6 +70,19 @@ class AmqpSink:
     since ``mandatory``), an exchange that does not exist, or an event the binding
     cannot carry raise ``PermanentDeliveryError`` naming the exchange and routing key.
 
+    With ``protocol="1.0"`` the sink opens one AMQP 1.0 sender link to RabbitMQ's
+    address ``/exchange/<exchange>`` (``/queue`` for the default exchange) and sends
+    each message with the rendered routing key as its ``subject``, which the broker
+    routes by. Binary mode writes native AMQP 1.0 types: ``time`` as a ``timestamp``
+    when milliseconds hold it exactly, integers as ``long``, binary as ``binary``.
+    ``send`` waits for the delivery's outcome: ``accepted`` returns; ``rejected``
+    raises ``PermanentDeliveryError`` with the broker's condition; ``released`` or
+    ``modified``, a lost connection or no outcome within ``timeout`` raise
+    ``RetryableDeliveryError``; a missing exchange raises ``PermanentDeliveryError``.
+    RabbitMQ 3.x's plugin drops unroutable messages and still accepts them, so
+    ``mandatory`` has no effect there. ``exchange_type`` declares the exchange over
+    AMQP 0-9-1 on the same URL.
+
     Args:
         routing_key: the routing key, or a template with ``{attribute}`` fields.
         url: ``amqp://user:password@host:5672/vhost``.
@@ -77,6 +98,8 @@ class AmqpSink:
         timeout: seconds to wait for the publisher confirm.
         connect_timeout: seconds a connection attempt may take.
         name: the connection name the broker shows.
+        protocol: ``"0-9-1"`` (aio-pika) or ``"1.0"`` (python-qpid-proton; install
+            ``cesdk-amqp[amqp10]``).
     """
 
     def __init__(
@@ -93,7 +116,10 @@ class AmqpSink:
         timeout: float = 10.0,
         connect_timeout: float = 5.0,
         name: str = "cesdk-amqp-sink",
+        protocol: Literal["0-9-1", "1.0"] = "0-9-1",
     ) -> None:
+        if protocol not in ("0-9-1", "1.0"):
+            raise ValueError(f"protocol must be '0-9-1' or '1.0', not {protocol!r}")
         if mode not in ("binary", "structured"):
             raise ValueError(f"mode must be 'binary' or 'structured', not {mode!r}")
         split_options(url, ())  # checks the URL
@@ -108,6 +134,9 @@ class AmqpSink:
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.name = name
+        self.protocol = protocol
+        self._publisher10: Amqp10Publisher | None = None
+        self._declared10 = False
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -120,14 +149,14 @@ class AmqpSink:
         """Return a sink for ``amqp://user:pass@host:5672/vhost?exchange=X&routing_key=K``.
 
         ``routing_key`` may be a template (``events.{type}``); ``exchange_type`` declares
-        the exchange; ``format`` names structured mode's format. Other query parameters
-        stay in the URL for the client.
+        the exchange; ``format`` names structured mode's format; ``protocol=1.0``
+        speaks AMQP 1.0. Other query parameters stay in the URL for the client.
 
         Raises:
             ValueError: not an AMQP URL.
         """
         client_url, query = split_options(url, _URL_OPTIONS)
-        for name in ("exchange", "routing_key", "exchange_type", "format"):
+        for name in _URL_OPTIONS:
             if name in query:
                 options.setdefault(name, query[name])
         return cls(url=client_url, mode=mode, **options)
@@ -139,6 +168,13 @@ class AmqpSink:
     # -- connecting -----------------------------------------------------------------
 
     async def __aenter__(self) -> AmqpSink:
+        if self.protocol == "1.0":
+            from cesdk_amqp._sink10 import Amqp10Publisher  # proton only when asked for
+
+            address = f"/exchange/{self.exchange}" if self.exchange else "/queue"
+            self._publisher10 = Amqp10Publisher(url=self.url, address=address, name=self.name)
+            self._publisher10.open()
+            return self
         # The broker may come up later: send() tries again, and raises then.
         with contextlib.suppress(CESDKError):
             await self._connect()
@@ -150,6 +186,9 @@ class AmqpSink:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        publisher, self._publisher10 = self._publisher10, None
+        if publisher is not None:
+            await publisher.close()
         await self._drop()
 
     async def _drop(self) -> None:
@@ -194,6 +233,11 @@ class AmqpSink:
                 such exchange, or an event that cannot be encoded.
         """
         routing_key = self.routing_key.render(event)
+        if self._publisher10 is not None:
+            await self._send10(self._publisher10, event, routing_key)
+            return
+        if self.protocol == "1.0":
+            raise RuntimeError("enter the sink first: async with AmqpSink(...) as sink")
         try:
             message = encode(event, mode=self.mode, format=self.format, persistent=self.persistent)
         except EncodeError as exc:
@@ -235,3 +279,49 @@ class AmqpSink:
             raise RetryableDeliveryError(
                 f"publishing event {event.id!r} to {self._where(routing_key)} failed: {exc!r}"
             ) from exc
+
+    async def _declare10(self) -> None:
+        # RabbitMQ 3.x's AMQP 1.0 plugin cannot declare exchanges: 0-9-1 on the same port.
+        if self._declared10 or not (self.exchange and self.exchange_type):
+            return
+        try:
+            await self._connect()
+        except CESDKError as exc:
+            raise RetryableDeliveryError(str(exc)) from exc
+        except (*CONNECTION_ERRORS, aiormq.exceptions.AMQPError) as exc:
+            raise RetryableDeliveryError(
+                f"cannot declare exchange {self.exchange!r} at {redact(self.url)}: {exc!r}"
+            ) from exc
+        finally:
+            await self._drop()
+        self._declared10 = True
+
+    async def _send10(self, publisher: Amqp10Publisher, event: CloudEvent, key: str) -> None:
+        from cesdk_amqp._amqp10 import to_proton
+
+        try:
+            encoded: AmqpMessage = (
+                to_structured(event, format=self.format)
+                if self.mode == "structured"
+                else to_binary(event)
+            )
+        except EncodeError as exc:
+            raise PermanentDeliveryError(f"cannot encode event {event.id!r}: {exc}") from exc
+        await self._declare10()
+        message = to_proton(encoded, durable=self.persistent, subject=key, message_id=event.id)
+        outcome = await publisher.send(message, self.timeout)
+        where = self._where(key)
+        if outcome.state == "accepted":
+            return
+        if outcome.state == "rejected":
+            raise PermanentDeliveryError(
+                f"the broker rejected event {event.id!r} at {where}: {outcome.detail}"
+            )
+        if "amqp:not-found" in outcome.detail:
+            raise PermanentDeliveryError(
+                f"cannot publish to {where}: {outcome.detail}; declare the exchange, "
+                "or pass exchange_type= to have the sink declare it"
+            )
+        raise RetryableDeliveryError(
+            f"event {event.id!r} not delivered to {where} ({outcome.state}): {outcome.detail}"
+        )

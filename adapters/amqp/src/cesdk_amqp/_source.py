@@ -1,4 +1,8 @@
-"""AmqpSource: consume a RabbitMQ queue, ack after settlement, reconnect on broker loss."""
+"""AmqpSource: consume a RabbitMQ queue, ack after settlement, reconnect on broker loss.
+
+AMQP 0-9-1 (aio-pika) by default; ``protocol="1.0"`` reads through RabbitMQ's AMQP 1.0
+plugin with python-qpid-proton (``_source10``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiormq
 from aio_pika.abc import (
@@ -22,16 +26,29 @@ from cesdk_amqp._codec import decode, raw_message
 from cesdk_amqp._connection import CONNECTION_ERRORS, connect
 from cesdk_amqp._url import DEFAULT_URL, redact, split_options
 
+if TYPE_CHECKING:
+    from cesdk_amqp._amqp10 import Received
+    from cesdk_amqp._source10 import Amqp10Consumer
+
 __all__ = ["AmqpSource"]
 
 log = logging.getLogger("cesdk_amqp")
 
-_URL_OPTIONS = ("queue", "exchange", "exchange_type", "routing_key", "prefetch", "declare")
+_URL_OPTIONS = (
+    "queue",
+    "exchange",
+    "exchange_type",
+    "routing_key",
+    "prefetch",
+    "declare",
+    "protocol",
+)
+PROTOCOLS = ("0-9-1", "1.0")
 _TRUE = ("1", "true", "yes", "on")
 
 
 class AmqpSource:
-    """Receive CloudEvents from a RabbitMQ queue over AMQP 0-9-1, binary or structured.
+    """Receive CloudEvents from a RabbitMQ queue over AMQP 0-9-1 or 1.0, binary or structured.
 
     Messages are decoded per message: a content type ``application/cloudevents...`` is
     structured mode, anything else binary mode with ``cloudEvents_`` (or
@@ -51,6 +68,15 @@ class AmqpSource:
     exponential backoff (``reconnect_delay`` doubling up to ``max_reconnect_delay``),
     declares again and goes on consuming; deliveries from the lost channel are void
     and skipped, since the broker redelivers them.
+
+    With ``protocol="1.0"`` the source opens an AMQP 1.0 receiver link on RabbitMQ's
+    address ``/amq/queue/<queue>`` (the ``rabbitmq_amqp1_0`` plugin must be enabled;
+    install ``cesdk-amqp[amqp10]``). The link's credit is ``prefetch``, topped up as
+    messages are settled; ack settles with the ``accepted`` outcome, nack with
+    ``released`` (after ``delay``), which requeues. Application properties arrive with
+    their AMQP types (a ``timestamp`` ``time`` keeps its milliseconds). RabbitMQ 3.x's
+    1.0 plugin cannot declare a durable queue bound to an exchange, so ``declare`` and
+    ``exchange`` are carried out over AMQP 0-9-1 on the same URL first.
 
     Each delivery's ``key`` is the queue name (``key_by="queue"``) or the message's
     routing key (``key_by="routing_key"``), for ``Pipeline(ordering="delivery")``.
@@ -74,6 +100,8 @@ class AmqpSource:
         max_reconnect_delay: the longest pause between reconnect tries.
         connect_timeout: seconds a connection attempt may take.
         name: the connection name the broker shows.
+        protocol: ``"0-9-1"`` (aio-pika) or ``"1.0"`` (python-qpid-proton). With
+            ``"1.0"``, ``key_by="routing_key"`` keys by the message's ``subject``.
 
     Example:
         ::
@@ -98,7 +126,10 @@ class AmqpSource:
         max_reconnect_delay: float = 10.0,
         connect_timeout: float = 5.0,
         name: str = "cesdk-amqp-source",
+        protocol: Literal["0-9-1", "1.0"] = "0-9-1",
     ) -> None:
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be '0-9-1' or '1.0', not {protocol!r}")
         if not queue:
             raise ValueError("AmqpSource needs a queue name")
         if prefetch < 1:
@@ -122,6 +153,8 @@ class AmqpSource:
         self.max_reconnect_delay = max_reconnect_delay
         self.connect_timeout = connect_timeout
         self.name = name
+        self.protocol = protocol
+        self._consumer10: Amqp10Consumer | None = None
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._received: asyncio.Queue[tuple[AbstractChannel, AbstractIncomingMessage]] | None = None
@@ -133,8 +166,8 @@ class AmqpSource:
         """Return a source for ``amqp://user:pass@host:5672/vhost?queue=NAME``.
 
         The query may also say ``exchange``, ``routing_key`` (repeatable),
-        ``exchange_type``, ``prefetch`` and ``declare``; other parameters stay in the
-        URL for the client.
+        ``exchange_type``, ``prefetch``, ``declare`` and ``protocol`` (``1.0``); other
+        parameters stay in the URL for the client.
 
         Raises:
             ValueError: not an AMQP URL, or no queue.
@@ -153,11 +186,16 @@ class AmqpSource:
             options.setdefault("prefetch", int(query["prefetch"]))
         if "declare" in query:
             options.setdefault("declare", query["declare"].lower() in _TRUE)
+        if "protocol" in query:
+            options.setdefault("protocol", query["protocol"])
         return cls(queue, url=client_url, **options)
 
     # -- opening and closing ----------------------------------------------------------
 
     async def __aenter__(self) -> AmqpSource:
+        if self.protocol == "1.0":
+            await self._open10()
+            return self
         self._received = asyncio.Queue()  # holds at most `prefetch` per channel
         await self._open()
         self._watcher = asyncio.create_task(self._keep_connected())
@@ -169,6 +207,9 @@ class AmqpSource:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        consumer, self._consumer10 = self._consumer10, None
+        if consumer is not None:
+            await consumer.close()
         tasks = [*self._delayed, *([self._watcher] if self._watcher else [])]
         for task in tasks:
             task.cancel()
@@ -203,6 +244,36 @@ class AmqpSource:
                 await connection.close()
             raise
         self._connection, self._channel = connection, channel
+
+    async def _open10(self) -> None:
+        from cesdk_amqp._source10 import Amqp10Consumer  # proton only when asked for
+
+        if self.declare or self.exchange:
+            # RabbitMQ 3.x's AMQP 1.0 plugin can neither declare a durable queue nor
+            # bind one: do that over 0-9-1, which the same listener speaks.
+            connection = await connect(self.url, name=self.name, timeout=self.connect_timeout)
+            try:
+                await self._queue(await connection.channel())
+            finally:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+        consumer = Amqp10Consumer(
+            url=self.url,
+            queue=self.queue,
+            prefetch=self.prefetch,
+            key=self._key10,
+            reconnect_delay=self.reconnect_delay,
+            max_reconnect_delay=self.max_reconnect_delay,
+            connect_timeout=self.connect_timeout,
+            name=self.name,
+        )
+        await consumer.open()
+        self._consumer10 = consumer
+
+    def _key10(self, received: Received) -> str:
+        if self.key_by == "routing_key" and received.subject is not None:
+            return received.subject
+        return self.queue
 
     async def _queue(self, channel: AbstractChannel) -> AbstractQueue:
         try:
@@ -299,6 +370,10 @@ class AmqpSource:
     # -- iterating ------------------------------------------------------------------
 
     async def __aiter__(self) -> AsyncIterator[Delivery]:
+        if self._consumer10 is not None:
+            async for delivery in self._consumer10:
+                yield delivery
+            return
         received = self._received
         if received is None:
             raise RuntimeError("enter the source first: async with AmqpSource(...) as source")

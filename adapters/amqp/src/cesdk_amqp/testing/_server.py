@@ -79,8 +79,11 @@ class RabbitMQServer:
     durable queues and persistent messages survive, as on a broker restart. ``close``
     (or leaving the ``with`` block) stops it and removes the folder.
 
+    With ``amqp10=True`` the ``rabbitmq_amqp1_0`` plugin is enabled: the same port
+    then speaks AMQP 1.0 as well (a client's protocol header picks the protocol).
+
     Attributes:
-        port: the AMQP 0-9-1 port on 127.0.0.1.
+        port: the AMQP port on 127.0.0.1 (0-9-1, and 1.0 with ``amqp10``).
         url: ``amqp://guest:guest@127.0.0.1:<port>/``.
         start_seconds: how long the last ``start`` took until the broker answered.
 
@@ -89,8 +92,11 @@ class RabbitMQServer:
         ...     print(broker.url)
     """
 
-    def __init__(self, script: str | None = None, *, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self, script: str | None = None, *, start_timeout: float = 60.0, amqp10: bool = False
+    ) -> None:
         self.script = script or find_rabbitmq_server()
+        self.amqp10 = amqp10
         self.start_timeout = start_timeout
         self.port = free_port()
         self.dist_port = free_port()
@@ -112,7 +118,10 @@ class RabbitMQServer:
             "log.console.level = warning\n"
             "log.file = false\n"
         )
-        (self.home / "enabled_plugins").write_text("[].\n")
+        # The AMQP 1.0 plugin of RabbitMQ 3.x serves 1.0 on the 0-9-1 listener's port,
+        # telling the two apart by the protocol header a client sends.
+        plugins = "[rabbitmq_amqp1_0]" if self.amqp10 else "[]"
+        (self.home / "enabled_plugins").write_text(f"{plugins}.\n")
 
     def _environment(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("RABBITMQ_")}
