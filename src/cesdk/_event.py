@@ -311,7 +311,7 @@ def _snapshot_json(data: Any) -> bytes | str:
     except (orjson.JSONEncodeError, TypeError) as exc:
         return f"not a JSON value: {exc}"
     # orjson writes NaN and infinities as null; only then is a walk needed.
-    if _non_finite_in(data, raw):
+    if b"null" in raw and _non_finite_in(data, raw):
         return "NaN and infinities have no JSON representation"
     return raw
 
@@ -449,7 +449,7 @@ class CloudEvent:
                 errors["data"] = f"not a JSON value: {exc}"
             else:
                 # orjson writes NaN and infinities as null; only then is a walk needed.
-                if _non_finite_in(data, data_json):
+                if b"null" in data_json and _non_finite_in(data, data_json):
                     errors["data"] = "NaN and infinities have no JSON representation"
                 data = _UNLOADED
         elif data is not NO_DATA and kind is not str and kind is not bytes:
