@@ -351,3 +351,30 @@ async def test_memory_sink_takes_a_batch_and_feeds_its_channel() -> None:
             seen.append(delivery.event.id)
     assert seen == ["ev-0", "ev-1", "ev-2"]
     assert len(settled) == 3
+
+
+async def test_an_event_in_retry_holds_back_only_its_own_delivery() -> None:
+    deliveries, settled = _deliveries(3)
+    release = asyncio.Event()
+
+    class SlowRetrySink(BatchSink):
+        async def send(self, event: CloudEvent) -> None:
+            self.sends.append(event.id)
+            await release.wait()  # the retry of ev-1 takes as long as the test says
+            self.delivered.append(event.id)
+
+    sink = SlowRetrySink(
+        lambda ev: cesdk.RetryableDeliveryError("busy") if ev.id == "ev-1" else None
+    )
+    route = cesdk.Route(sink, retry=_no_retry_wait())
+    pipeline = cesdk.Pipeline(
+        BatchListSource([deliveries]), routes=[route], dead_letter=cesdk.MemorySink()
+    )
+    task = asyncio.create_task(pipeline.run(handle_signals=False))
+    await cesdk.testing.until(lambda: sink.sends == ["ev-1"], timeout=5)
+    await cesdk.testing.until(lambda: len(settled) == 2, timeout=5)
+    assert sorted(settled) == ["ack ev-0", "ack ev-2"]  # settled while ev-1 still retries
+    assert deliveries[1].settled is None
+    release.set()
+    await asyncio.wait_for(task, 5)
+    assert sorted(settled) == ["ack ev-0", "ack ev-1", "ack ev-2"]

@@ -44,6 +44,9 @@ _CURRENT: contextvars.ContextVar[Delivery | None] = contextvars.ContextVar(
 __all__ = ["Pipeline", "Route"]
 
 _T = TypeVar("_T")
+# What a piece of a delivery's work answers: settled or not (a send, a dead letter), or
+# the one-delivery path's (settled, nack delay).
+_Outcome = bool | tuple[bool, float | None]
 
 log = logging.getLogger("cesdk.pipeline")
 
@@ -403,13 +406,45 @@ class Pipeline:
                 task.add_done_callback(self._in_flight.discard)
 
     async def _handle_batch(self, batch: list[Delivery], capacity: _Capacity) -> None:
-        try:
-            results = await self._process_batch(batch)
-            for delivery, (settled, delay) in zip(batch, results, strict=True):
+        # Each delivery is settled, and its slot freed, as soon as its own work is done:
+        # one event in a long retry holds back only its own delivery.
+        freed: set[int] = set()
+
+        async def settle(index: int, result: tuple[bool, float | None]) -> None:
+            settled, delay = result
+            delivery = batch[index]
+            try:
                 if settled:
                     await delivery.ack()
                 else:
                     await delivery.nack(delay)
+            except Exception:
+                log.exception("%s: the source failed to settle %r", self.name, delivery)
+            finally:
+                freed.add(index)
+                capacity.release(1)
+
+        async def finish(index: int, jobs: list[Awaitable[_Outcome]]) -> None:
+            result: tuple[bool, float | None] = (True, None)
+            try:
+                outcomes = await asyncio.gather(*jobs)
+            except Exception:
+                log.exception("%s: unexpected error handling %r", self.name, batch[index])
+                outcomes = [(False, None)]
+            for outcome in outcomes:
+                if isinstance(outcome, tuple):
+                    result = outcome  # the one-delivery path's own answer
+                elif not outcome and result[0]:
+                    result = (False, 1.0)
+            await settle(index, result)
+
+        try:
+            jobs = await self._process_batch(batch)
+            for index in range(len(batch)):
+                if index not in jobs:
+                    await settle(index, (True, None))
+            if jobs:
+                await asyncio.gather(*(finish(index, work) for index, work in jobs.items()))
         except asyncio.CancelledError:
             for delivery in batch:
                 with contextlib.suppress(Exception):
@@ -421,7 +456,7 @@ class Pipeline:
                 with contextlib.suppress(Exception):
                     await delivery.nack()
         finally:
-            capacity.release(len(batch))
+            capacity.release(len(batch) - len(freed))
 
     @staticmethod
     async def _for(delivery: Delivery, work: Awaitable[_T]) -> _T:
@@ -429,26 +464,30 @@ class Pipeline:
         _CURRENT.set(delivery)
         return await work
 
-    async def _process_batch(self, batch: list[Delivery]) -> list[tuple[bool, float | None]]:
+    async def _process_batch(self, batch: list[Delivery]) -> dict[int, list[Awaitable[_Outcome]]]:
         """Process deliveries together: one ``send_batch`` per route where the sink has it.
 
-        Anything unusual (an undecodable message, a failing step, tracing) takes the
-        one-delivery path; failed sends retry and dead-letter one by one.
+        Returns the work still to do, per delivery index: retries of failed sends, dead
+        letters, and the one-delivery path for anything unusual (an undecodable message,
+        tracing). A delivery with no entry is done and delivered.
         """
         metrics = self.metrics
-        results: list[tuple[bool, float | None]] = [(True, None)] * len(batch)
-        jobs: list[Awaitable[bool | tuple[bool, float | None]]] = []
-        owners: list[int] = []
-        single: list[int] = []
+        jobs: dict[int, list[Awaitable[_Outcome]]] = {}
+
+        def add(index: int, work: Awaitable[_Outcome]) -> None:
+            jobs.setdefault(index, []).append(self._for(batch[index], work))
+
         # (delivery index, event) pairs after the pipeline steps.
         events: list[tuple[int, CloudEvent]] = []
+        decoded = 0
         for index, delivery in enumerate(batch):
             event = delivery.event
             if event is None or self.tracing is not None:
-                single.append(index)
+                add(index, self._process(delivery))
                 continue
             if not self.steps:
                 events.append((index, event))
+                decoded += 1
                 continue
             metrics.count("received")
             try:
@@ -457,15 +496,13 @@ class Pipeline:
                 dead = dead_letter_event(
                     event, reason=f"pipeline step failed: {exc!r}", attempts=0, sink="steps"
                 )
-                jobs.append(self._for(delivery, self._write_dead_letter(dead, route="")))
-                owners.append(index)
+                add(index, self._write_dead_letter(dead, route=""))
                 continue
             if not out:
                 metrics.count("dropped")
             events.extend((index, ev) for ev in out)
-        if not self.steps:
-            metrics.count("received", n=len(batch) - len(single))
-        ok = [True] * len(batch)
+        if decoded:
+            metrics.count("received", n=decoded)
         for route in self.routes:
             name = route.name or ""
             picked: list[tuple[int, CloudEvent]] = []
@@ -485,8 +522,7 @@ class Pipeline:
                         attempts=0,
                         sink=name,
                     )
-                    jobs.append(self._for(batch[index], self._write_dead_letter(dead, route=name)))
-                    owners.append(index)
+                    add(index, self._write_dead_letter(dead, route=name))
                     continue
                 if not out:
                     metrics.count("dropped", name)
@@ -502,27 +538,13 @@ class Pipeline:
                 or len(picked) == 1
             ):
                 for index, event in picked:
-                    jobs.append(self._for(batch[index], self._send(route, event)))
-                    owners.append(index)
+                    add(index, self._send(route, event))
                 continue
             outcomes = await self._send_batch(route, send_batch, [ev for _, ev in picked])
             for (index, event), failure in zip(picked, outcomes, strict=True):
                 if failure is not None:
-                    jobs.append(self._for(batch[index], self._send(route, event, failure)))
-                    owners.append(index)
-        for index in single:
-            jobs.append(self._for(batch[index], self._process(batch[index])))
-            owners.append(index)
-        if jobs:
-            for index, outcome in zip(owners, await asyncio.gather(*jobs), strict=True):
-                if isinstance(outcome, tuple):
-                    results[index] = outcome
-                elif not outcome:
-                    ok[index] = False
-        for index, good in enumerate(ok):
-            if not good:
-                results[index] = (False, 1.0)
-        return results
+                    add(index, self._send(route, event, failure))
+        return jobs
 
     async def _send_batch(
         self, route: Route, send_batch: Any, events: list[CloudEvent]
