@@ -15,8 +15,6 @@ from cesdk.testing import SinkContract, SourceContract, free_port, until
 from cesdk_amqp import AmqpSink, AmqpSource
 from cesdk_amqp.testing import RabbitMQServer
 
-pytest.importorskip("proton", reason='needs the "amqp10" extra (python-qpid-proton)')
-
 
 class TestAmqp10SourceContract(SourceContract):
     """Events published by the 1.0 sink (binary) or as structured JSON by a 0-9-1 client."""

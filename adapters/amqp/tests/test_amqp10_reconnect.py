@@ -12,8 +12,6 @@ import cesdk
 from cesdk_amqp import AmqpSink, AmqpSource
 from cesdk_amqp.testing import RabbitMQServer
 
-pytest.importorskip("proton", reason='needs the "amqp10" extra (python-qpid-proton)')
-
 
 async def test_amqp10_source_and_sink_survive_a_broker_restart(
     restartable_rabbitmq_server: RabbitMQServer,

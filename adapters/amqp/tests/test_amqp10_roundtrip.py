@@ -8,17 +8,16 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import proton
 import pytest
 from aio_pika.abc import AbstractChannel
+from proton.utils import BlockingConnection
 
 import cesdk
 from amqp_helpers import publish_raw, sample_events, unique
 from cesdk.testing import CapturingSink, free_port, until
 from cesdk_amqp import AmqpSink, AmqpSource
 from cesdk_amqp.testing import RabbitMQServer
-
-proton = pytest.importorskip("proton", reason='needs the "amqp10" extra (python-qpid-proton)')
-from proton.utils import BlockingConnection  # noqa: E402  (after the importorskip)
 
 
 async def _take(source: AmqpSource, count: int, timeout: float = 10) -> list[cesdk.Delivery]:

@@ -104,7 +104,6 @@ async def test_round_trip_keeps_events(mosquitto: MosquittoServer, mode: str, ve
 
 async def test_structured_in_another_format(mosquitto: MosquittoServer) -> None:
     """3.2: structured mode in a non-JSON format sets Content Type to that format's type."""
-    pytest.importorskip("fastavro")
     prefix = unique("avro")
     event = _events()[1]
     source = MqttSource(f"{prefix}/#", port=mosquitto.port)
